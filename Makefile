@@ -1,0 +1,38 @@
+# The template's own commands. Both create .venv themselves: a fresh machine needs only
+# Python 3.11, git and make.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Tests run in parallel on every core; override with `make test PYTEST_ARGS=...`.
+PYTEST_ARGS ?= -n auto
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint readme clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+demo: $(VENV)/.installed ## Generate a project with default answers under build/ and run its main job
+	$(BIN)/cookiecutter --no-input --overwrite-if-exists --output-dir build .
+	$(MAKE) -C build/$$($(BIN)/python tools/default_slug.py) setup test demo
+
+test: $(VENV)/.installed ## Run every test of the template
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed ## Lint the template's own Python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+readme: $(VENV)/.installed ## Regenerate the options table in README.md from cookiecutter.json
+	$(BIN)/python tools/options_table.py --write
+
+clean: ## Remove build outputs and the virtual environment
+	rm -rf $(VENV) build .pytest_cache .ruff_cache
