@@ -1,0 +1,25 @@
+"""Shared helpers for the template's tests: render the template, read its options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+OPTIONS: dict[str, Any] = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+CHOICES: dict[str, list[str]] = {k: v for k, v in OPTIONS.items() if isinstance(v, list) and not k.startswith("_")}
+
+
+def render(output_dir: Path, **answers: Any) -> Path:
+    """Generate a project with default answers overridden by ``answers``; return its folder."""
+    return Path(
+        cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            extra_context={k: str(v) for k, v in answers.items()},
+            output_dir=str(output_dir),
+        )
+    )
