@@ -21,7 +21,8 @@ sys.path.insert(0, str(template_dir() / "hooks"))
 
 from mlops_hooks import cleanup  # noqa: E402
 
-ANSWERS = json.loads({{ cookiecutter | jsonify | tojson }})
+# tojson escapes every quote, so the answers survive any text as a raw string; decoded twice.
+ANSWERS = json.loads(json.loads(r'{{ cookiecutter | jsonify | tojson }}'))  # fmt: skip
 
 if __name__ == "__main__":
     cleanup.remove_disabled(Path.cwd(), ANSWERS)

@@ -22,7 +22,8 @@ sys.path.insert(0, str(TEMPLATE_DIR / "hooks"))
 
 from mlops_hooks import locate, validation  # noqa: E402
 
-ANSWERS = json.loads({{ cookiecutter | jsonify | tojson }})
+# tojson escapes every quote, so the answers survive any text as a raw string; decoded twice.
+ANSWERS = json.loads(json.loads(r'{{ cookiecutter | jsonify | tojson }}'))  # fmt: skip
 
 if __name__ == "__main__":
     errors = validation.validate(ANSWERS, locate.load_options(TEMPLATE_DIR))

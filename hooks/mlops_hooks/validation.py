@@ -122,7 +122,9 @@ SYNTAX_CHECKS: dict[str, Callable[[str], str | None]] = {
     "processing_instance_type": _check_pattern(_INSTANCE, "Use a SageMaker instance type such as ml.m5.xlarge."),
     "training_instance_type": _check_pattern(_INSTANCE, "Use a SageMaker instance type such as ml.m5.xlarge."),
     "endpoint_instance_type": _check_pattern(_INSTANCE, "Use a SageMaker instance type such as ml.m5.large."),
-    "cost_center": _check_pattern(_TAG_VALUE, "Use 1-256 characters valid in an AWS tag value (letters, digits, space, _.:/=+@-)."),
+    "cost_center": _check_pattern(
+        _TAG_VALUE, "Use 1-256 characters valid in an AWS tag value (letters, digits, space, _.:/=+@-)."
+    ),
     "ssm_foundation_prefix": _check_pattern(_SSM_PREFIX, "Use an SSM path such as /mlops/foundation."),
 }
 
@@ -151,15 +153,9 @@ def _int_errors(answers: Mapping[str, Any]) -> list[FieldError]:
             errors.append(FieldError(name, raw, f"Use a whole number from {low} to {high}."))
             continue
         values[name] = number
-    if {"tuning_max_jobs", "tuning_max_parallel_jobs"} <= values.keys():
-        if values["tuning_max_parallel_jobs"] > values["tuning_max_jobs"]:
-            errors.append(
-                FieldError(
-                    "tuning_max_parallel_jobs",
-                    str(values["tuning_max_parallel_jobs"]),
-                    f"Use at most tuning_max_jobs ({values['tuning_max_jobs']}).",
-                )
-            )
+    budget, parallel = values.get("tuning_max_jobs"), values.get("tuning_max_parallel_jobs")
+    if budget is not None and parallel is not None and parallel > budget:
+        errors.append(FieldError("tuning_max_parallel_jobs", str(parallel), f"Use at most tuning_max_jobs ({budget})."))
     count = values.get("endpoint_instance_count")
     strategy = answers.get("deployment_strategy")
     if count is not None and strategy in {"canary", "linear"} and count < MIN_INSTANCES_FOR_SHIFTING:
@@ -215,5 +211,7 @@ def report(errors: list[FieldError]) -> str:
     """The message a person sees when generation stops."""
     lines = [f"Invalid template answers ({len(errors)}); nothing was generated:"]
     lines += [f"  - {error}" for error in errors]
-    lines.append("Fix: answer again, or pass the field on the command line, e.g. `cookiecutter <template> aws_region=eu-west-1`.")
+    lines.append(
+        "Fix: answer again, or pass the field on the command line, e.g. `cookiecutter <template> aws_region=eu-west-1`."
+    )
     return "\n".join(lines)

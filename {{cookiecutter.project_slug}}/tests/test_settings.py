@@ -33,14 +33,14 @@ def test_metric_gate_follows_goal(goal, value, expected):
 def test_missing_key_is_named():
     data = shipped()
     del data["deployment"]["strategy"]
-    with pytest.raises(settings.SettingsError, match="deployment.strategy"):
+    with pytest.raises(settings.SettingsError, match=r"deployment\.strategy"):
         settings.parse(data)
 
 
 def test_wrong_type_is_named():
     data = shipped()
     data["deployment"]["instance_count"] = "two"
-    with pytest.raises(settings.SettingsError, match="deployment.instance_count must be a int"):
+    with pytest.raises(settings.SettingsError, match=r"deployment\.instance_count must be a int"):
         settings.parse(data)
 
 

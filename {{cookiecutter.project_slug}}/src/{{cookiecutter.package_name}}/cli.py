@@ -17,7 +17,9 @@ def main() -> None:
 
 
 @main.command("settings")
-@click.option("--env", type=click.Choice(settings.ENVIRONMENTS), default=None, help="Also show this environment's account and tags.")
+@click.option(
+    "--env", type=click.Choice(settings.ENVIRONMENTS), default=None, help="Also show this environment's tags."
+)
 def show_settings(env: str | None) -> None:
     """Print the project settings (from project.yaml) as JSON."""
     try:
