@@ -52,3 +52,8 @@ def test_every_rule_points_into_the_template_tree():
         for path in rule.paths:
             unrendered = path.replace("{package_name}", "{{cookiecutter.package_name}}")
             assert (TEMPLATE_TREE / unrendered).exists(), path
+
+
+def test_next_steps_name_the_project_and_commands():
+    text = cleanup.next_steps({"project_slug": "my-model"})
+    assert "cd my-model" in text and "make setup && make test" in text and "make demo" in text

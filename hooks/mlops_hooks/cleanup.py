@@ -48,3 +48,13 @@ def remove_disabled(project_dir: Path, answers: Mapping[str, Any]) -> list[str]:
             raise FileNotFoundError(f"removal rule points at {relative}, which the template does not render")
         removed.append(relative)
     return removed
+
+
+def next_steps(answers: Mapping[str, Any]) -> str:
+    """What a person runs first in the new repository."""
+    return (
+        f"Created {answers['project_slug']}. Next:\n"
+        f"  cd {answers['project_slug']}\n"
+        "  make setup && make test   # pinned .venv, then the test suite\n"
+        "  make demo                 # the model's main job, locally, no AWS account\n"
+    )
