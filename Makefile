@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Tests run in parallel on every core; override with `make test PYTEST_ARGS=...`.
 PYTEST_ARGS ?= -n auto
+# checkov pins packaging<24, which pytest 9 cannot use: it gets a virtual environment of its own.
+CHECKOV_VENV ?= .venv-checkov
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test lint readme clean
@@ -24,8 +26,14 @@ demo: $(VENV)/.installed ## Generate a project with default answers under build/
 	$(BIN)/cookiecutter --no-input --overwrite-if-exists --output-dir build .
 	$(MAKE) -C build/$$($(BIN)/python tools/default_slug.py) setup test demo
 
-test: $(VENV)/.installed ## Run every test of the template
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip==26.3
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run every test of the template
+	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## Lint the template's own Python
 	$(BIN)/ruff check .
@@ -35,4 +43,4 @@ readme: $(VENV)/.installed ## Regenerate the options table in README.md from coo
 	$(BIN)/python tools/options_table.py --write
 
 clean: ## Remove build outputs and the virtual environment
-	rm -rf $(VENV) build .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) build .pytest_cache .ruff_cache

@@ -1,0 +1,104 @@
+# Model key (symmetric): buckets, ECR, SNS, endpoint storage and data capture.
+# Signing key (ECC_NIST_P256, SIGN_VERIFY): electronic signatures of approvals. Only the
+# approver role may sign; the key policy denies kms:Sign to every other principal.
+
+data "aws_iam_policy_document" "model_key" {
+  #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only; the root statement delegates to IAM (AWS's default key policy).
+  #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only.
+  #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only.
+  statement {
+    sid       = "AccountAdministersThroughIam"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["${local.arn.iam}:root"]
+    }
+  }
+
+  statement {
+    sid       = "ServicesPublishToEncryptedTopic"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "model" {
+  description             = "${local.name}: model data, images, notifications"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.model_key.json
+}
+
+resource "aws_kms_alias" "model" {
+  name          = "alias/${local.name}"
+  target_key_id = aws_kms_key.model.key_id
+}
+
+data "aws_iam_policy_document" "signing_key" {
+  #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only.
+  #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only.
+  #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only.
+  statement {
+    sid = "AccountAdministersThroughIam"
+    actions = [
+      "kms:Describe*", "kms:Get*", "kms:List*", "kms:PutKeyPolicy", "kms:TagResource", "kms:UntagResource",
+      "kms:EnableKey", "kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+      "kms:UpdateKeyDescription", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", "kms:Verify",
+    ]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["${local.arn.iam}:root"]
+    }
+  }
+
+  statement {
+    sid       = "ApproverSigns"
+    actions   = ["kms:Sign", "kms:Verify", "kms:GetPublicKey", "kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.approver.arn]
+    }
+  }
+
+  statement {
+    sid       = "OnlyTheApproverSigns"
+    effect    = "Deny"
+    actions   = ["kms:Sign"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = [aws_iam_role.approver.arn]
+    }
+  }
+}
+
+resource "aws_kms_key" "signing" {
+  #checkov:skip=CKV_AWS_7:Asymmetric keys cannot rotate automatically; a new key is issued by replacing this one and old signatures stay verifiable from the audit trail's public keys.
+  description              = "${local.name}: electronic signatures of model approvals"
+  customer_master_key_spec = "ECC_NIST_P256"
+  key_usage                = "SIGN_VERIFY"
+  deletion_window_in_days  = 30
+  policy                   = data.aws_iam_policy_document.signing_key.json
+}
+
+resource "aws_kms_alias" "signing" {
+  name          = "alias/${local.name}-signing"
+  target_key_id = aws_kms_key.signing.key_id
+}
