@@ -214,6 +214,7 @@ data "aws_iam_policy_document" "ci" {
       "sagemaker:CreateEndpointConfig", "sagemaker:DeleteEndpointConfig", "sagemaker:DescribeEndpointConfig",
       "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint",
       "sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:DescribePipeline", "sagemaker:StartPipelineExecution",
+      "sagemaker:ListPipelineExecutions", "sagemaker:DescribePipelineExecution", "sagemaker:ListPipelineExecutionSteps",
       "sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:ListTags",
     ]
     resources = flatten([for p in each.value.prefixes : [
@@ -223,6 +224,7 @@ data "aws_iam_policy_document" "ci" {
       "${local.arn_prefix.sagemaker}:endpoint-config/${p}-*",
       "${local.arn_prefix.sagemaker}:endpoint/${p}",
       "${local.arn_prefix.sagemaker}:pipeline/${p}",
+      "${local.arn_prefix.sagemaker}:pipeline/${p}/execution/*",
     ]])
   }
 

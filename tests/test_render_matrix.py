@@ -22,7 +22,13 @@ sys.path.insert(0, str(TEMPLATE / "hooks"))
 
 from mlops_hooks import cleanup
 
-COMBINATIONS = [dict(zip(CHOICES, values, strict=True)) for values in itertools.product(*CHOICES.values())]
+# Alternate project names whose packages sort before and after `conftest`, which the generated tests
+# import: import-order rules must hold for any name.
+NAMES = ("Breast Cancer Classifier", "Zeta Model")
+COMBINATIONS = [
+    {**dict(zip(CHOICES, values, strict=True)), "project_name": NAMES[i % 2]}
+    for i, values in enumerate(itertools.product(*CHOICES.values()))
+]
 # Files allowed to name the template tool in prose (never as an unrendered variable).
 MENTIONS_ALLOWED = {"README.md", ".cruft.json", "project.yaml", "validation-plan.md"}
 BINARY_SUFFIXES = {".png", ".jpg", ".parquet", ".joblib", ".ubj"}
@@ -36,7 +42,7 @@ _AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def _ids(combination: dict[str, str]) -> str:
-    return "-".join(combination.values())
+    return "-".join(v.split()[0].lower() for v in combination.values())
 
 
 def text_files(root: Path) -> list[Path]:

@@ -61,3 +61,33 @@ def test_invalid_yaml_names_the_file(tmp_path: Path):
     broken.write_text("project: [unclosed\n", encoding="utf-8")
     with pytest.raises(settings.SettingsError, match="not valid YAML"):
         settings.load(broken)
+
+
+def test_names_follow_the_terraform_conventions():
+    cfg = settings.load()
+    account = cfg.account_id("qa")
+    assert cfg.artifact_bucket("qa") == f"{cfg.slug}-qa-artifacts-{account}"
+    assert cfg.pipeline_role_arn("qa") == f"arn:aws:iam::{account}:role/{cfg.slug}-qa-pipeline"
+    assert cfg.model_package_group("qa") == cfg.pipeline_name("qa") == f"{cfg.slug}-qa"
+    assert cfg.kms_key_alias_arn("qa") == f"arn:aws:kms:{cfg.region}:{account}:alias/{cfg.slug}-qa"
+    assert cfg.ecr_repository_url("qa") == f"{account}.dkr.ecr.{cfg.region}.amazonaws.com/{cfg.slug}-qa"
+    with pytest.raises(settings.SettingsError, match="use one of dev, qa, prod"):
+        cfg.artifact_bucket("staging")
+
+
+def test_ssm_parameter_names_are_the_published_contract():
+    cfg = settings.load()
+    assert cfg.model_ssm_parameter("prod", "pipeline-role-arn") == f"/mlops/models/{cfg.slug}/prod/pipeline-role-arn"
+    foundation = cfg.foundation_ssm_parameter("dev", "private-subnet-ids")
+    assert foundation == f"{cfg.ssm_foundation_prefix}/dev/private-subnet-ids"
+    with pytest.raises(settings.SettingsError, match="unknown model SSM key"):
+        cfg.model_ssm_parameter("dev", "nope")
+    with pytest.raises(settings.SettingsError, match="unknown foundation SSM key"):
+        cfg.foundation_ssm_parameter("dev", "nope")
+
+
+def test_ssm_names_match_what_terraform_publishes():
+    root = Path(__file__).resolve().parents[1]
+    published = (root / "terraform" / "ssm.tf").read_text(encoding="utf-8")
+    for key in settings.MODEL_SSM_KEYS:
+        assert f'"{key}"' in published, key

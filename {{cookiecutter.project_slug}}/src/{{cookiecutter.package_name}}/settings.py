@@ -16,6 +16,9 @@ import yaml
 
 ENVIRONMENTS = ("dev", "qa", "prod")
 PROJECT_FILE_ENV = "MLOPS_PROJECT_FILE"
+# SSM parameter names are a contract with the Terraform roots (terraform/ssm.tf here and in the foundation).
+MODEL_SSM_KEYS = ("artifact-bucket", "kms-key-arn", "pipeline-role-arn", "model-package-group", "ecr-repository-url")
+FOUNDATION_SSM_KEYS = ("private-subnet-ids", "sagemaker-security-group-id", "kms-key-arn")
 
 
 class SettingsError(ValueError):
@@ -65,6 +68,46 @@ class Settings:
         if env not in self.accounts:
             raise SettingsError(f"environment {env!r} is unknown; use one of {', '.join(ENVIRONMENTS)}")
         return self.accounts[env]
+
+    # --- naming conventions: the same names the model's Terraform root gives its resources ---
+
+    def resource_name(self, env: str) -> str:
+        """``<slug>-<env>``: pipeline, model package group, ECR repository, KMS alias."""
+        self.account_id(env)
+        return f"{self.slug}-{env}"
+
+    def artifact_bucket(self, env: str) -> str:
+        return f"{self.resource_name(env)}-artifacts-{self.account_id(env)}"
+
+    def pipeline_name(self, env: str) -> str:
+        return self.resource_name(env)
+
+    def model_package_group(self, env: str) -> str:
+        return self.resource_name(env)
+
+    def pipeline_role_arn(self, env: str) -> str:
+        return f"arn:aws:iam::{self.account_id(env)}:role/{self.resource_name(env)}-pipeline"
+
+    def kms_key_alias_arn(self, env: str) -> str:
+        """The model key by alias: resolvable offline; upsert uses the key ARN from SSM instead."""
+        return f"arn:aws:kms:{self.region}:{self.account_id(env)}:alias/{self.resource_name(env)}"
+
+    def ecr_repository_url(self, env: str) -> str:
+        return f"{self.account_id(env)}.dkr.ecr.{self.region}.amazonaws.com/{self.resource_name(env)}"
+
+    def model_ssm_parameter(self, env: str, key: str) -> str:
+        """Where the model's Terraform root publishes ``key`` (see MODEL_SSM_KEYS)."""
+        if key not in MODEL_SSM_KEYS:
+            raise SettingsError(f"unknown model SSM key {key!r}; use one of {', '.join(MODEL_SSM_KEYS)}")
+        self.account_id(env)
+        return f"/mlops/models/{self.slug}/{env}/{key}"
+
+    def foundation_ssm_parameter(self, env: str, key: str) -> str:
+        """Where the account foundation publishes ``key`` (see FOUNDATION_SSM_KEYS)."""
+        if key not in FOUNDATION_SSM_KEYS:
+            raise SettingsError(f"unknown foundation SSM key {key!r}; use one of {', '.join(FOUNDATION_SSM_KEYS)}")
+        self.account_id(env)
+        return f"{self.ssm_foundation_prefix.rstrip('/')}/{env}/{key}"
 
     def tags(self, env: str) -> dict[str, str]:
         """The tags every AWS resource of this model carries (Terraform uses the same keys)."""

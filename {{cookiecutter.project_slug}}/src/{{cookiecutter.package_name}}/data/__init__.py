@@ -1,0 +1,1 @@
+"""Data: the demo data sets and the feature schema every step enforces."""

@@ -1,0 +1,77 @@
+"""Evaluate (a SageMaker Processing job): score the trained model on the test split.
+
+Reads /opt/ml/processing/input/model/model.tar.gz (the training job's packed model folder) and
+/opt/ml/processing/input/test/test.csv; writes evaluation.json in SageMaker's model-quality form, the
+plots, and the model's drift baseline (the model package registers it from here) to
+/opt/ml/processing/output/evaluation/.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+from . import baseline, contract, metrics, models, plots
+from .data import schema as schema_mod
+
+EVALUATION_JSON = "evaluation.json"
+MODEL_ARCHIVE = "model.tar.gz"
+
+
+def unpack(archive: Path, dest: Path) -> Path:
+    if not archive.is_file():
+        raise contract.StepError(f"{archive}: no model archive. Fix: pass the training job's model.tar.gz as 'model'.")
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(dest, filter="data")  # refuses absolute paths, links out of dest, devices
+    except (tarfile.TarError, OSError) as exc:
+        raise contract.StepError(f"{archive}: not a readable model archive ({exc})") from exc
+    for name in (models.MODEL_FILE, schema_mod.SCHEMA_FILE, baseline.BASELINE_FILE):
+        if not (dest / name).is_file():
+            raise contract.StepError(f"{archive}: holds no {name}; was it written by this project's train step?")
+    return dest
+
+
+def _test_file(folder: Path) -> Path:
+    files = sorted(folder.glob("*.csv"))
+    if len(files) != 1:
+        raise contract.StepError(f"{folder}: expected one test CSV file, found {len(files)}")
+    return files[0]
+
+
+def run() -> dict:
+    out = contract.processing_output("evaluation")
+    with tempfile.TemporaryDirectory() as tmp:
+        model_dir = unpack(contract.processing_input("model") / MODEL_ARCHIVE, Path(tmp))
+        schema = schema_mod.load(model_dir / schema_mod.SCHEMA_FILE)
+        bundle = models.load(model_dir)
+        test = schema_mod.read_csv(_test_file(contract.processing_input("test")), schema)
+        y_true = test[schema.target.name].to_numpy()
+        scores = models.predict(bundle, test[schema.feature_names])
+        report = metrics.report(bundle["problem_type"], y_true, scores)
+        out.mkdir(parents=True, exist_ok=True)
+        with contract.all_or_nothing(out):
+            (out / EVALUATION_JSON).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+            shutil.copyfile(model_dir / baseline.BASELINE_FILE, out / baseline.BASELINE_FILE)
+            if bundle["problem_type"] == "binary_classification":
+                plots.classification(y_true, scores, out)
+            else:
+                plots.regression(y_true, scores, out)
+    section = report[metrics.SECTIONS[bundle["problem_type"]]]
+    print(
+        "evaluate: " + ", ".join(f"{k}={section[k]['value']:.4f}" for k in metrics.METRICS[bundle["problem_type"]]),
+        file=sys.stderr,
+    )
+    return report
+
+
+def main() -> int:
+    return contract.run(run, contract.exit_message_file())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
