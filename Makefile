@@ -24,7 +24,7 @@ $(VENV)/.installed: requirements-dev.txt | $(BIN)/python
 
 demo: $(VENV)/.installed ## Generate a project with default answers under build/ and run its main job
 	$(BIN)/cookiecutter --no-input --overwrite-if-exists --output-dir build .
-	$(MAKE) -C build/$$($(BIN)/python tools/default_slug.py) setup test demo
+	$(MAKE) -C build/$$($(BIN)/python tools/default_slug.py) setup demo
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
