@@ -72,6 +72,18 @@ data "aws_iam_policy_document" "signing_key" {
     }
   }
 
+  # The deploy job (the foundation's CI role of this environment) verifies the approval signature
+  # before it moves the endpoint; it may never sign.
+  statement {
+    sid       = "DeployVerifiesSignatures"
+    actions   = ["kms:Verify", "kms:GetPublicKey", "kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = [local.ci_role_arn]
+    }
+  }
+
   statement {
     sid       = "OnlyTheApproverSigns"
     effect    = "Deny"

@@ -50,7 +50,7 @@ locals {
 data "aws_partition" "current" {}
 
 data "aws_ssm_parameter" "foundation" {
-  for_each = toset(["private-subnet-ids", "sagemaker-security-group-id", "access-log-bucket", "ci-role-arn", "kms-key-arn"])
+  for_each = toset(["private-subnet-ids", "sagemaker-security-group-id", "access-log-bucket", "ci-role-arn"])
 
   name = "${local.foundation_prefix}/${each.key}"
 }

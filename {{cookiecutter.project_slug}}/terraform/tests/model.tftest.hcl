@@ -160,6 +160,11 @@ run "first_apply_has_no_endpoint" {
   }
 
   assert {
+    condition     = anytrue([for s in data.aws_iam_policy_document.signing_key.statement : s.sid == "DeployVerifiesSignatures" && anytrue([for p in s.principals : contains(p.identifiers, "arn:aws:iam::{{ cookiecutter.aws_account_id_dev }}:role/mlops-dev-gitlab-ci")]) && !contains(s.actions, "kms:Sign")])
+    error_message = "The foundation's CI role of the environment may verify approval signatures, never sign."
+  }
+
+  assert {
     condition     = anytrue([for s in data.aws_iam_policy_document.signing_key.statement : s.effect == "Deny" && s.actions == toset(["kms:Sign"]) && anytrue([for c in s.condition : c.test == "ArnNotEquals" && contains(c.values, aws_iam_role.approver.arn)])])
     error_message = "The signing key policy must deny kms:Sign to every principal but the approver role."
   }
