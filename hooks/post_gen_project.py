@@ -26,4 +26,4 @@ ANSWERS = json.loads(json.loads(r'{{ cookiecutter | jsonify | tojson }}'))  # fm
 
 if __name__ == "__main__":
     cleanup.remove_disabled(Path.cwd(), ANSWERS)
-    print(cleanup.next_steps(ANSWERS))
+    print(cleanup.next_steps(ANSWERS, Path.cwd(), os.environ.get("PWD")))

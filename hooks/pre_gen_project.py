@@ -26,7 +26,7 @@ from mlops_hooks import locate, validation  # noqa: E402
 ANSWERS = json.loads(json.loads(r'{{ cookiecutter | jsonify | tojson }}'))  # fmt: skip
 
 if __name__ == "__main__":
-    errors = validation.validate(ANSWERS, locate.load_options(TEMPLATE_DIR))
+    errors = validation.validate(ANSWERS, TEMPLATE_DIR, locate.load_options(TEMPLATE_DIR))
     if errors:
         print(validation.report(errors), file=sys.stderr)
         sys.exit(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,12 @@ from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 OPTIONS: dict[str, Any] = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
-CHOICES: dict[str, list[str]] = {k: v for k, v in OPTIONS.items() if isinstance(v, list) and not k.startswith("_")}
+# Answers with a fixed set of values: the generated package's project.schema.json states them (the hook
+# validates with it); cookiecutter.json holds only their defaults.
+sys.path.insert(0, str(TEMPLATE / "hooks"))
+from mlops_hooks import validation as _validation  # noqa: E402
+
+CHOICES: dict[str, list[str]] = _validation.choices(TEMPLATE)
 
 
 def render(output_dir: Path, **answers: Any) -> Path:

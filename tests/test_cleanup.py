@@ -54,6 +54,13 @@ def test_every_rule_points_into_the_template_tree():
             assert (TEMPLATE_TREE / unrendered).exists(), path
 
 
-def test_next_steps_name_the_project_and_commands():
-    text = cleanup.next_steps({"project_slug": "my-model"})
-    assert "cd my-model" in text and "make setup && make test" in text and "make demo" in text
+def test_next_steps_name_the_project_and_commands(tmp_path):
+    project = tmp_path / "build" / "my-model"
+    text = cleanup.next_steps({"project_slug": "my-model"}, project, str(tmp_path))
+    assert "cd build/my-model\n" in text and "make setup && make test" in text and "make demo" in text
+
+
+def test_next_steps_fall_back_to_an_absolute_path(tmp_path):
+    project = tmp_path / "my-model"
+    assert f"cd {project}\n" in cleanup.next_steps({"project_slug": "my-model"}, project, "/somewhere/else")
+    assert f"cd {project}\n" in cleanup.next_steps({"project_slug": "my-model"}, project, None)

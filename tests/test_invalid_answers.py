@@ -2,34 +2,40 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cookiecutter.exceptions import FailedHookException
 
+from tests.helpers import TEMPLATE
+
 CASES = [
-    ({"project_slug": "Bad Slug"}, "project_slug: 'Bad Slug' is not valid"),
-    ({"package_name": "import"}, "package_name: 'import' is not valid"),
-    ({"author_email": "not-an-email"}, "author_email: 'not-an-email' is not valid. Use an e-mail address"),
-    ({"aws_region": "us-north-7"}, "aws_region: 'us-north-7' is not valid. Use an AWS region that offers SageMaker"),
-    ({"aws_account_id_dev": "12345"}, "aws_account_id_dev: '12345' is not valid. Use exactly 12 digits"),
-    ({"aws_account_id_qa": "abcdefghijkl"}, "aws_account_id_qa: 'abcdefghijkl' is not valid. Use exactly 12 digits"),
+    ({"project_slug": "Bad Slug"}, "project_slug: 'Bad Slug' is not valid. Repository name"),
+    ({"package_name": "import"}, "package_name: 'import' is not valid. It shadows a Python keyword"),
+    ({"author_email": "not-an-email"}, "author_email: 'not-an-email' is not valid. Model owner's e-mail address."),
+    ({"aws_region": "us-north-7"}, "aws_region: 'us-north-7' is not valid. Use one of: af-south-1"),
+    ({"aws_account_id_dev": "12345"}, "aws_account_id_dev: '12345' is not valid. AWS account id: exactly 12 digits."),
+    ({"aws_account_id_qa": "abcdefghijkl"}, "aws_account_id_qa: 'abcdefghijkl' is not valid. AWS account id"),
     ({"aws_account_id_prod": "0123456789012"}, "aws_account_id_prod: '0123456789012' is not valid"),
-    ({"gitlab_project_path": "nogroup"}, "gitlab_project_path: 'nogroup' is not valid. Use group[/subgroup]/project"),
+    ({"gitlab_project_path": "nogroup"}, "gitlab_project_path: 'nogroup' is not valid. GitLab project path"),
     ({"training_instance_type": "p3.2xlarge"}, "training_instance_type: 'p3.2xlarge' is not valid"),
     ({"endpoint_instance_type": "ml.t2"}, "endpoint_instance_type: 'ml.t2' is not valid"),
     ({"metric_threshold": "1.2"}, "metric_threshold: '1.2' is not valid. Use a number from 0.5 to 1.0 for auc"),
     (
         {"problem_type": "regression", "primary_metric": "auc"},
-        "primary_metric: 'auc' is not valid. For problem_type=regression use one of: mae, r2, rmse",
+        "primary_metric: 'auc' is not valid. For problem_type regression use one of: rmse, mae, r2",
     ),
     (
         {"problem_type": "regression", "metric_threshold": "-3"},
         "metric_threshold: '-3' is not valid. Use a number greater than 0.0 for rmse",
     ),
-    ({"tuning_max_jobs": "1000"}, "tuning_max_jobs: '1000' is not valid. Use a whole number from 1 to 500"),
-    ({"endpoint_instance_count": "1"}, "deployment_strategy=canary shifts traffic in steps and needs at least 2"),
+    ({"tuning_max_jobs": "1000"}, "tuning_max_jobs: '1000' is not valid. Use a value from 1 to 500"),
+    ({"endpoint_instance_count": "1"}, "deployment.strategy canary shifts traffic in steps and needs at least 2"),
     ({"description": "multi\nline"}, "description: 'multi\\nline' is not valid"),
+    ({"framework": "pytorch"}, "framework: 'pytorch' is not valid. Use one of: sklearn, xgboost."),
+    ({"hyperparameter_tuning": "no", "tuning_max_jobs": "abc"}, "tuning_max_jobs: 'abc' is not valid. Use a whole"),
 ]
 
 
@@ -63,8 +69,25 @@ def test_several_bad_answers_are_reported_together(cookies, capfd, tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_unknown_choice_is_refused_before_any_file(cookies, tmp_path):
-    result = cookies.bake(extra_context={"framework": "pytorch"})
-    assert result.exit_code != 0
-    assert "pytorch provided for choice variable framework" in str(result.exception)
-    assert leftovers(tmp_path) == []
+@pytest.mark.parametrize("answer", ["framework=pytorch", "aws_account_id_dev=123"])
+def test_command_line_prints_only_the_answers_lines(tmp_path, answer):
+    """What a person sees from `cookiecutter`: the refused answer once, its fix, no traceback."""
+    cookiecutter = Path(sys.executable).with_name("cookiecutter")
+    run = subprocess.run(
+        [str(cookiecutter), "--no-input", "-o", str(tmp_path), str(TEMPLATE), answer],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    field, value = answer.split("=")
+    assert run.returncode == 1
+    assert list(tmp_path.iterdir()) == []
+    lines = (run.stdout + run.stderr).splitlines()
+    assert "Traceback" not in run.stdout + run.stderr
+    assert [line.split(":")[0] for line in lines if line.startswith("  - ")] == [f"  - {field}"]
+    assert sum(f"'{value}'" in line for line in lines) == 1
+    fix = next(line for line in lines if line.startswith("Fix:"))
+    assert fix.endswith(f"`cookiecutter <template> {field}={ {'framework': 'sklearn'}.get(field, '123456789012') }`")
+    # cookiecutter's own closing line is the only other output.
+    others = [line for line in lines if not line.startswith(("Invalid template answers", "  - ", "Fix:"))]
+    assert others == ["Hook script failed (exit status: 1)"]

@@ -1,4 +1,4 @@
-"""Render the README's options table from cookiecutter.json, so the two cannot drift apart.
+"""Render the README's options table from cookiecutter.json and project.schema.json, so they cannot drift apart.
 
 `python tools/options_table.py --write` rewrites README.md between the option markers;
 `--check` exits 1 when README.md is stale (the template's tests run it).
@@ -19,30 +19,29 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def table(options: dict) -> str:
+def table(options: dict, choices: dict[str, list[str]]) -> str:
     prompts = options.get("__prompts__", {})
     rows = ["| option | question | default | allowed |", "| --- | --- | --- | --- |"]
     for name, default in options.items():
         if name.startswith("_"):
             continue
-        prompt = prompts.get(name, name)
-        if isinstance(default, list):
-            labels = prompt if isinstance(prompt, dict) else {}
-            question = labels.get("__prompt__", name)
-            allowed = "<br>".join(f"`{value}`: {_cell(labels.get(value, value))}" for value in default)
-            shown = f"`{default[0]}`"
+        question = prompts.get(name, name)
+        shown = f"`{_cell(str(default))}`" if "{{" not in str(default) else f"derived: `{_cell(str(default))}`"
+        if name in choices:
+            allowed = ", ".join(f"`{value}`" for value in choices[name])
         else:
-            question = prompt
-            allowed = "free text, validated before generation"
-            shown = f"`{_cell(str(default))}`" if "{{" not in str(default) else f"derived: `{_cell(str(default))}`"
+            allowed = "free text, checked against project.schema.json before generation"
         rows.append(f"| `{name}` | {_cell(question)} | {shown} | {allowed} |")
     return "\n".join(rows)
 
 
 def render(readme: str, options: dict) -> str:
+    sys.path.insert(0, str(TEMPLATE / "hooks"))
+    from mlops_hooks.validation import choices
+
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{table(options)}\n{END}{tail}"
+    return f"{head}{START}\n{table(options, choices(TEMPLATE))}\n{END}{tail}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,11 +50,23 @@ def remove_disabled(project_dir: Path, answers: Mapping[str, Any]) -> list[str]:
     return removed
 
 
-def next_steps(answers: Mapping[str, Any]) -> str:
+def where(project_dir: Path, shell_dir: str | None) -> str:
+    """The project folder as the person who ran cookiecutter would type it: relative to the shell's
+    working directory ($PWD, which cookiecutter and make leave unchanged) when inside it, else absolute."""
+    project = project_dir.resolve()
+    if shell_dir:
+        try:
+            return str(project.relative_to(Path(shell_dir).resolve()))
+        except ValueError:
+            pass
+    return str(project)
+
+
+def next_steps(answers: Mapping[str, Any], project_dir: Path, shell_dir: str | None) -> str:
     """What a person runs first in the new repository."""
     return (
-        f"Created {answers['project_slug']}. Next:\n"
-        f"  cd {answers['project_slug']}\n"
+        f"Created {answers['project_slug']} in {where(project_dir, shell_dir)}. Next:\n"
+        f"  cd {where(project_dir, shell_dir)}\n"
         "  make setup && make test   # pinned .venv, then the test suite\n"
         "  make demo                 # the model's main job, locally, no AWS account\n"
     )

@@ -1,217 +1,213 @@
-"""Validation of template answers: one clear message per bad field, naming value and fix.
+"""Validation of template answers with the generated package's own rules.
 
-Choice lists and metric facts are read from ``cookiecutter.json`` (the single source of truth
-for options); only syntax rules that cookiecutter cannot express live here.
+The generated package holds ``project.schema.json`` and ``validation.py``, which check project.yaml
+whenever the project runs. This module loads that same file from the template tree (it imports only the
+standard library), checks each answer against the schema of the project.yaml key it becomes, then renders
+project.yaml exactly as cookiecutter will and runs every rule on it, cross-field ones included. So an
+answer and a later edit of project.yaml meet the same rule and the same wording.
 """
 
 from __future__ import annotations
 
-import keyword
+import importlib.util
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from .regions import SAGEMAKER_REGIONS
+PROJECT_TREE = Path("{{cookiecutter.project_slug}}")
+PACKAGE_TREE = PROJECT_TREE / "src" / "{{cookiecutter.package_name}}"
+PROJECT_FILE = PACKAGE_TREE / "project.yaml"
+
+# Each answer and the project.yaml key it becomes.
+FIELDS: dict[str, str] = {
+    "project_name": "project.name",
+    "project_slug": "project.slug",
+    "package_name": "project.package",
+    "description": "project.description",
+    "author_name": "project.owner.name",
+    "author_email": "project.owner.email",
+    "aws_region": "aws.region",
+    "aws_account_id_dev": "aws.accounts.dev",
+    "aws_account_id_qa": "aws.accounts.qa",
+    "aws_account_id_prod": "aws.accounts.prod",
+    "gitlab_host": "gitlab.host",
+    "gitlab_project_path": "gitlab.project_path",
+    "framework": "model.framework",
+    "problem_type": "model.problem_type",
+    "primary_metric": "model.primary_metric.name",
+    "metric_threshold": "model.primary_metric.threshold",
+    "hyperparameter_tuning": "training.tuning.enabled",
+    "tuning_max_jobs": "training.tuning.max_jobs",
+    "tuning_max_parallel_jobs": "training.tuning.max_parallel_jobs",
+    "deployment_strategy": "deployment.strategy",
+    "processing_instance_type": "training.instance_types.processing",
+    "training_instance_type": "training.instance_types.training",
+    "endpoint_instance_type": "deployment.instance_type",
+    "endpoint_instance_count": "deployment.instance_count",
+    "compliance": "governance.compliance",
+    "data_classification": "governance.data_classification",
+    "cost_center": "governance.cost_center",
+    "ssm_foundation_prefix": "aws.ssm_foundation_prefix",
+}
+# project.yaml keys no answer holds, and the answer that decides them.
+DERIVED_KEYS = {"model.dataset": "problem_type", "naming": "project_slug"}
+# Booleans are answered yes / no.
+YES_NO = {"yes": True, "no": False}
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_SOURCES = re.compile(r"cookiecutter\.(\w+)")
 
 
 @dataclass(frozen=True)
 class FieldError:
-    """A rejected answer: which field, what was given, what is allowed."""
+    """A rejected answer: which field, what was given, what is allowed, and an answer that would do."""
 
     field: str
     value: str
     allowed: str
+    example: str = ""
 
     def __str__(self) -> str:
         return f"{self.field}: {self.value!r} is not valid. {self.allowed}"
 
 
-# Bucket names are "<slug>-<env>-<purpose>-<account id>"; 32 characters keeps them within
-# S3's 63-character limit, and within SageMaker's 63-character resource names.
-SLUG_MAX = 32
-_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_PACKAGE = re.compile(r"^[a-z][a-z0-9_]*$")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
-# GitLab: segments of letters, digits, '_', '-', '.', not starting with '-' or '.', at least
-# group/project, and not ending in .git or .atom (GitLab reserves those).
-_GITLAB_SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
-_GITLAB_PATH = re.compile(rf"^{_GITLAB_SEGMENT}(/{_GITLAB_SEGMENT})+$")
-# Every TrainingInstanceType, ProcessingInstanceType and ProductionVariantInstanceType in
-# botocore's SageMaker model matches this (checked in tests).
-_INSTANCE = re.compile(r"^ml\.[a-z][a-z0-9-]*\.(?:[0-9]*x?large|medium|small|micro|nano|metal)$")
-_TAG_VALUE = re.compile(r"^[A-Za-z0-9 _.:/=+@-]{1,256}$")
-_SSM_PREFIX = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
-_FREE_TEXT_FORBIDDEN = re.compile(r'["\\\n\r\t{}]')
-
-INT_BOUNDS = {
-    "tuning_max_jobs": (1, 500),
-    "tuning_max_parallel_jobs": (1, 100),
-    "endpoint_instance_count": (1, 100),
-}
-# Blue/green canary and linear shift part of the fleet first, which needs at least two instances.
-MIN_INSTANCES_FOR_SHIFTING = 2
+def load_rules(template_dir: Path) -> ModuleType:
+    """The generated package's validation module, loaded from the template tree."""
+    path = template_dir / PACKAGE_TREE / "validation.py"
+    spec = importlib.util.spec_from_file_location("mlops_project_validation", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+def choices(template_dir: Path) -> dict[str, list[str]]:
+    """Answers with a fixed set of values, and those values, as the schema states them (default first)."""
+    from .locate import load_options
+
+    rules = load_rules(template_dir)
+    schema = rules.load_schema(template_dir / PACKAGE_TREE / "project.schema.json")
+    options = load_options(template_dir)
+    out = {}
+    for field, key in FIELDS.items():
+        if "{{" in str(options.get(field, "")):  # derived from other answers (primary_metric): not a free choice
+            continue
+        node = rules.leaf(schema, key)
+        if node.get("type") == "boolean":
+            values = list(YES_NO)
+        elif "enum" in node and len(node["enum"]) <= 10:  # short lists: the region list is not a "choice"
+            values = list(node["enum"])
+        else:
+            continue
+        default = str(options[field])
+        out[field] = [default, *(v for v in values if v != default)]
+    return out
 
 
-def _check_pattern(pattern: re.Pattern[str], allowed: str) -> Callable[[str], str | None]:
-    def check(value: str) -> str | None:
-        return None if pattern.fullmatch(value) else allowed
-
-    return check
-
-
-def _check_free_text(value: str) -> str | None:
-    if not value.strip():
-        return "Give a non-empty value."
-    if _FREE_TEXT_FORBIDDEN.search(value):
-        return "Use one line without double quotes, backslashes, tabs or braces."
-    if len(value) > 200:
-        return "Use at most 200 characters."
-    return None
-
-
-def _check_slug(value: str) -> str | None:
-    if not _SLUG.fullmatch(value) or not 3 <= len(value) <= SLUG_MAX:
-        return (
-            f"Use 3-{SLUG_MAX} lowercase letters, digits and single hyphens, starting with a "
-            "letter, e.g. breast-cancer-classifier."
-        )
-    return None
-
-
-def _check_package(value: str) -> str | None:
-    if not _PACKAGE.fullmatch(value) or len(value) > 40:
-        return (
-            "Use up to 40 lowercase letters, digits and underscores, starting with a letter, "
-            "e.g. breast_cancer_classifier."
-        )
-    if keyword.iskeyword(value) or value in sys.stdlib_module_names:
-        return "It shadows a Python keyword or standard-library module; pick another name."
-    return None
-
-
-def _check_region(value: str) -> str | None:
-    if value in SAGEMAKER_REGIONS:
-        return None
-    return "Use an AWS region that offers SageMaker, one of: " + ", ".join(sorted(SAGEMAKER_REGIONS)) + "."
-
-
-SYNTAX_CHECKS: dict[str, Callable[[str], str | None]] = {
-    "project_name": _check_free_text,
-    "project_slug": _check_slug,
-    "package_name": _check_package,
-    "description": _check_free_text,
-    "author_name": _check_free_text,
-    "author_email": _check_pattern(_EMAIL, "Use an e-mail address such as jane.doe@example.com."),
-    "aws_region": _check_region,
-    "aws_account_id_dev": _check_pattern(_ACCOUNT, "Use exactly 12 digits, e.g. 123456789012."),
-    "aws_account_id_qa": _check_pattern(_ACCOUNT, "Use exactly 12 digits, e.g. 123456789012."),
-    "aws_account_id_prod": _check_pattern(_ACCOUNT, "Use exactly 12 digits, e.g. 123456789012."),
-    "gitlab_host": _check_pattern(_HOST, "Use a lowercase host name such as gitlab.com or gitlab.example.com."),
-    "gitlab_project_path": _check_pattern(
-        _GITLAB_PATH,
-        "Use group[/subgroup]/project with letters, digits, '_', '-', '.', e.g. ml-team/breast-cancer.",
-    ),
-    "processing_instance_type": _check_pattern(_INSTANCE, "Use a SageMaker instance type such as ml.m5.xlarge."),
-    "training_instance_type": _check_pattern(_INSTANCE, "Use a SageMaker instance type such as ml.m5.xlarge."),
-    "endpoint_instance_type": _check_pattern(_INSTANCE, "Use a SageMaker instance type such as ml.m5.large."),
-    "cost_center": _check_pattern(
-        _TAG_VALUE, "Use 1-256 characters valid in an AWS tag value (letters, digits, space, _.:/=+@-)."
-    ),
-    "ssm_foundation_prefix": _check_pattern(_SSM_PREFIX, "Use an SSM path such as /mlops/foundation."),
-}
-
-
-def choice_options(options: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The choice variables of cookiecutter.json and their allowed values."""
-    return {k: list(v) for k, v in options.items() if isinstance(v, list) and not k.startswith("_")}
-
-
-def _int_errors(answers: Mapping[str, Any]) -> list[FieldError]:
-    errors: list[FieldError] = []
-    fields = list(INT_BOUNDS)
-    if answers.get("hyperparameter_tuning") == "no":
-        # The budget is unused without tuning; do not reject a generation over it.
-        fields = [f for f in fields if not f.startswith("tuning_")]
-    values: dict[str, int] = {}
-    for name in fields:
-        low, high = INT_BOUNDS[name]
-        raw = _text(answers.get(name, ""))
+def typed(raw: str, node: Mapping[str, Any]) -> Any:
+    """An answer (always text) as the YAML value it becomes, or the text itself when it does not fit."""
+    kind = node.get("type")
+    if kind == "integer" and _INTEGER.fullmatch(raw.strip()):
+        return int(raw)
+    if kind == "number":
         try:
-            number = int(raw)
+            return float(raw)
         except ValueError:
-            errors.append(FieldError(name, raw, f"Use a whole number from {low} to {high}."))
+            return raw
+    if kind == "boolean":
+        return YES_NO.get(raw, raw)
+    return raw
+
+
+def _as_answer(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _example(node: Mapping[str, Any]) -> str:
+    examples = node.get("examples") or node.get("enum") or []
+    return _as_answer(examples[0]) if examples else ""
+
+
+def _field_errors(answers: Mapping[str, Any], rules: ModuleType, schema: Mapping[str, Any]) -> list[FieldError]:
+    errors = []
+    for field, key in FIELDS.items():
+        node = rules.leaf(schema, key)
+        raw = str(answers.get(field, ""))
+        for problem in rules.check(typed(raw, node), node, key, schema):
+            allowed = "Use yes or no." if node.get("type") == "boolean" else problem.allowed
+            errors.append(FieldError(field, raw, allowed, _example(node)))
+    return errors
+
+
+def _render(text: str, answers: Mapping[str, Any]) -> str:
+    from cookiecutter.environment import StrictEnvironment
+
+    # Without _extensions: those load in cookiecutter's process, not in this hook's.
+    context = {"cookiecutter": {k: v for k, v in answers.items() if k != "_extensions"}}
+    return StrictEnvironment(context=context, keep_trailing_newline=True).from_string(text).render(**context)
+
+
+def _without_repeats(
+    errors: list[FieldError], answers: Mapping[str, Any], options: Mapping[str, Any]
+) -> list[FieldError]:
+    """Drop an error on an answer that only repeats another bad answer through its default
+    (qa and prod default to dev's account, the package name to the slug): one bad answer, one line."""
+    bad = {e.field for e in errors}
+    kept = []
+    for error in errors:
+        default = options.get(error.field)
+        sources = set(_SOURCES.findall(default)) if isinstance(default, str) else set()
+        if sources & bad and _render(default, answers) == error.value:
             continue
-        if not low <= number <= high:
-            errors.append(FieldError(name, raw, f"Use a whole number from {low} to {high}."))
-            continue
-        values[name] = number
-    budget, parallel = values.get("tuning_max_jobs"), values.get("tuning_max_parallel_jobs")
-    if budget is not None and parallel is not None and parallel > budget:
-        errors.append(FieldError("tuning_max_parallel_jobs", str(parallel), f"Use at most tuning_max_jobs ({budget})."))
-    count = values.get("endpoint_instance_count")
-    strategy = answers.get("deployment_strategy")
-    if count is not None and strategy in {"canary", "linear"} and count < MIN_INSTANCES_FOR_SHIFTING:
-        errors.append(
-            FieldError(
-                "endpoint_instance_count",
-                str(count),
-                f"deployment_strategy={strategy} shifts traffic in steps and needs at least "
-                f"{MIN_INSTANCES_FOR_SHIFTING} instances; raise the count or choose all_at_once.",
-            )
+        kept.append(error)
+    return kept
+
+
+def render_project_file(answers: Mapping[str, Any], template_dir: Path) -> str:
+    """project.yaml as cookiecutter will write it for ``answers``."""
+    return _render((template_dir / PROJECT_FILE).read_text(encoding="utf-8"), answers)
+
+
+def _document_errors(answers: Mapping[str, Any], rules: ModuleType, schema: Mapping[str, Any], template_dir: Path):
+    import yaml
+
+    document = yaml.safe_load(render_project_file(answers, template_dir))
+    by_key = {key: field for field, key in FIELDS.items()}
+    errors = []
+    for problem in rules.problems(document, schema):
+        field = (
+            by_key.get(problem.path) or DERIVED_KEYS.get(problem.path.split(".")[0]) or DERIVED_KEYS.get(problem.path)
         )
+        if field is None:  # a rule on a key no answer holds: the template itself is wrong
+            raise ValueError(f"rendered project.yaml breaks a rule no answer can fix: {problem}")
+        example = (
+            _as_answer(problem.example) if problem.example is not None else _example(rules.leaf(schema, FIELDS[field]))
+        )
+        errors.append(FieldError(field, str(answers.get(field, "")), problem.allowed, example))
     return errors
 
 
-def _metric_errors(answers: Mapping[str, Any], metrics: Mapping[str, Mapping[str, Any]]) -> list[FieldError]:
-    problem = answers.get("problem_type")
-    metric = _text(answers.get("primary_metric", ""))
-    allowed = sorted(name for name, fact in metrics.items() if fact["problem_type"] == problem)
-    if metric not in allowed:
-        return [FieldError("primary_metric", metric, f"For problem_type={problem} use one of: {', '.join(allowed)}.")]
-    fact = metrics[metric]
-    raw = _text(answers.get("metric_threshold", ""))
-    low, high = fact["min"], fact["max"]
-    span = f"greater than {low}" if high is None else f"from {low} to {high}"
-    try:
-        threshold = float(raw)
-    except ValueError:
-        return [FieldError("metric_threshold", raw, f"Use a number {span} for {metric}.")]
-    too_low = threshold <= low if high is None else threshold < low
-    if too_low or (high is not None and threshold > high) or threshold != threshold:
-        return [FieldError("metric_threshold", raw, f"Use a number {span} for {metric}.")]
-    return []
-
-
-def validate(answers: Mapping[str, Any], options: Mapping[str, Any]) -> list[FieldError]:
-    """Every problem with ``answers``, given the template's ``options`` (cookiecutter.json)."""
-    errors: list[FieldError] = []
-    for name, check in SYNTAX_CHECKS.items():
-        value = _text(answers.get(name, ""))
-        problem = check(value)
-        if problem:
-            errors.append(FieldError(name, value, problem))
-    for name, allowed in choice_options(options).items():
-        value = _text(answers.get(name, ""))
-        if value not in allowed:
-            errors.append(FieldError(name, value, f"Use one of: {', '.join(allowed)}."))
-    errors.extend(_int_errors(answers))
-    errors.extend(_metric_errors(answers, options["_metrics"]))
-    return errors
+def validate(answers: Mapping[str, Any], template_dir: Path, options: Mapping[str, Any]) -> list[FieldError]:
+    """Every problem with ``answers``: each answer on its own first, then the rendered project.yaml."""
+    rules = load_rules(template_dir)
+    schema = rules.load_schema(template_dir / PACKAGE_TREE / "project.schema.json")
+    errors = _without_repeats(_field_errors(answers, rules, schema), answers, options)
+    if errors:
+        return errors
+    return _document_errors(answers, rules, schema, template_dir)
 
 
 def report(errors: list[FieldError]) -> str:
-    """The message a person sees when generation stops."""
+    """The message a person sees when generation stops: one line per bad answer, and how to fix them."""
     lines = [f"Invalid template answers ({len(errors)}); nothing was generated:"]
     lines += [f"  - {error}" for error in errors]
-    lines.append(
-        "Fix: answer again, or pass the field on the command line, e.g. `cookiecutter <template> aws_region=eu-west-1`."
-    )
+    fixes = " ".join(f"{e.field}={e.example}" for e in errors if e.example)
+    lines.append(f"Fix: answer again, or pass corrected answers, e.g. `cookiecutter <template> {fixes}`")
     return "\n".join(lines)

@@ -15,9 +15,11 @@ locals {
   cost_center         = tostring(local.project.governance.cost_center)
   foundation_prefix   = "${local.project.aws.ssm_foundation_prefix}/${var.environment}"
 
-  # <slug>-<env> names every resource of this model in this environment.
-  name       = "${local.slug}-${var.environment}"
-  ssm_prefix = "/mlops/models/${local.slug}/${var.environment}"
+  # Names come from project.yaml's naming patterns, which the Python package fills in the same way.
+  naming     = local.project.naming
+  name_vars  = { slug = local.slug, env = var.environment, account = local.account_id, region = local.region }
+  name       = templatestring(local.naming.resource, local.name_vars)
+  ssm_prefix = templatestring(local.naming.ssm_prefix, local.name_vars)
 
   tags = {
     "model"               = local.slug

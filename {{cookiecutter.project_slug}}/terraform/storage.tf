@@ -5,8 +5,8 @@
 
 locals {
   buckets = {
-    artifacts = { name = "${local.name}-artifacts-${local.account_id}", lock_days = var.artifact_lock_days }
-    audit     = { name = "${local.name}-audit-${local.account_id}", lock_days = var.audit_lock_days }
+    artifacts = { name = templatestring(local.naming.bucket, merge(local.name_vars, { purpose = "artifacts" })), lock_days = var.artifact_lock_days }
+    audit     = { name = templatestring(local.naming.bucket, merge(local.name_vars, { purpose = "audit" })), lock_days = var.audit_lock_days }
   }
 }
 

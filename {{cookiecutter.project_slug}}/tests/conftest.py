@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }} import contract, preprocess, settings, train
+from {{ cookiecutter.package_name }} import cli, contract, preprocess, settings, train
 from {{ cookiecutter.package_name }}.data.datasets import write_dataset
 
 METRICS = {"binary_classification": ("auc", "maximize", 0.95), "regression": ("rmse", "minimize", 65.0)}
@@ -35,17 +35,24 @@ def write_project(path: Path, overrides: dict[str, Any]) -> Path:
 
 def variant(framework: str, problem_type: str, tuning: bool, **more: Any) -> dict[str, Any]:
     """Overrides for another framework / problem type / tuning choice than the rendered one."""
-    name, goal, threshold = METRICS[problem_type]
+    name, _, threshold = METRICS[problem_type]
     return {
         "model.framework": framework,
         "model.problem_type": problem_type,
         "model.dataset": DATASETS[problem_type],
         "model.primary_metric.name": name,
-        "model.primary_metric.goal": goal,
         "model.primary_metric.threshold": threshold,
         "training.tuning.enabled": tuning,
         **more,
     }
+
+
+@pytest.fixture(autouse=True)
+def local_world(tmp_path_factory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own local world and runs folder instead of the repository's .mlops/."""
+    folder = tmp_path_factory.mktemp("mlops")
+    monkeypatch.setenv(cli.LOCAL_DIR_ENV, str(folder))
+    return folder
 
 
 @pytest.fixture
@@ -55,11 +62,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., se
     def use(overrides: dict[str, Any]) -> settings.Settings:
         path = write_project(tmp_path / "project.yaml", overrides)
         monkeypatch.setenv(settings.PROJECT_FILE_ENV, str(path))
-        settings.load.cache_clear()
         return settings.load()
 
     yield use
-    settings.load.cache_clear()
 
 
 class NetworkUsed(AssertionError):
@@ -94,7 +99,6 @@ def use_problem(monkeypatch: pytest.MonkeyPatch, folder: Path, problem_type: str
     """Settings for this repository's framework and ``problem_type`` (for this process and subprocesses)."""
     path = write_project(folder / f"project-{problem_type}.yaml", variant(FRAMEWORK, problem_type, False, **more))
     monkeypatch.setenv(settings.PROJECT_FILE_ENV, str(path))
-    settings.load.cache_clear()
     return settings.load()
 
 
@@ -135,7 +139,6 @@ def steps() -> type[Steps]:
 def problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], settings.Settings]:
     """Switch settings to this repository's framework and another problem type: ``problem("regression")``."""
     yield lambda problem_type: use_problem(monkeypatch, tmp_path, problem_type)
-    settings.load.cache_clear()
 
 
 @pytest.fixture
@@ -177,7 +180,6 @@ def trained(tmp_path_factory, datasets) -> dict[str, dict[str, Any]]:
             stage_training(training, processed)
             mp.setenv(contract.ML_ROOT_ENV, str(training))
             assert train.main() == 0
-        settings.load.cache_clear()
         out[problem_type] = {
             "cfg": cfg,
             "processed": processed,

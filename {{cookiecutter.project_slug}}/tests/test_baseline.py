@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }} import baseline
+from {{ cookiecutter.package_name }} import baseline, contract
 from {{ cookiecutter.package_name }}.data import schema as schema_mod
 
 
@@ -55,7 +55,7 @@ def test_categories_get_frequencies():
 
 def test_trained_model_baseline_covers_every_feature(trained):
     for run in trained.values():
-        data = json.loads((run["model_dir"] / baseline.BASELINE_FILE).read_text())
+        data = json.loads((run["model_dir"] / contract.BASELINE_JSON).read_text())
         schema = schema_mod.load(run["model_dir"] / "schema.json")
         assert set(data["features"]) == set(schema.feature_names)
         train_rows = data["rows"]

@@ -28,11 +28,9 @@ def test_broken_settings_file_is_one_clear_error(tmp_path, monkeypatch):
     broken = tmp_path / "project.yaml"
     broken.write_text("project: {}\n", encoding="utf-8")
     monkeypatch.setenv(settings.PROJECT_FILE_ENV, str(broken))
-    settings.load.cache_clear()
     result = CliRunner().invoke(cli.main, ["settings"])
-    settings.load.cache_clear()
-    assert result.exit_code == 1
-    assert "missing key" in result.output
+    assert result.exit_code == 2
+    assert "project.name: empty is not valid" in result.output
 
 
 def test_data_writes_the_demo_data_set(tmp_path):
@@ -88,7 +86,7 @@ def test_pipeline_definition_with_vpc_and_output_file(tmp_path, no_network):
 
 def test_pipeline_definition_refuses_half_a_vpc(no_network):
     result = CliRunner().invoke(cli.main, ["pipeline", "definition", "--subnet-id", "subnet-1"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "both --subnet-id and --security-group-id" in result.output
 
 
@@ -102,7 +100,7 @@ def test_pipeline_run_names_an_unknown_parameter(tmp_path):
     result = CliRunner().invoke(
         cli.main, ["pipeline", "run", "--local", "--commit", "abc", "-p", "Nope=1", "--work-dir", str(tmp_path)]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "unknown parameter(s) Nope" in result.output
 
 
@@ -111,7 +109,7 @@ def test_pipeline_upsert_needs_a_commit(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     result = CliRunner().invoke(cli.main, ["pipeline", "upsert", "--env", "dev"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no git commit" in result.output
 
 
@@ -130,7 +128,7 @@ def test_pipeline_run_needs_the_data_set(tmp_path):
             str(tmp_path / "runs"),
         ],
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no CSV files" in result.output
 
 
@@ -163,7 +161,7 @@ def test_pipeline_run_executes_a_given_definition_file(tmp_path):
             str(tmp_path / "runs"),
         ],
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "Transform cannot run locally" in result.output
 
 

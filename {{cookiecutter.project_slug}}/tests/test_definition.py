@@ -11,14 +11,14 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from {{ cookiecutter.package_name }} import metrics, models, serve
+from {{ cookiecutter.package_name }} import contract, metrics, models, serve
 from {{ cookiecutter.package_name }}.pipeline import definition, layout, targets
 
 from conftest import variant
 
 VARIANTS = [
     (framework, problem_type, tuning)
-    for framework in ("sklearn", "xgboost")
+    for framework in models.FRAMEWORKS
     for problem_type in ("binary_classification", "regression")
     for tuning in (True, False)
 ]
@@ -260,9 +260,9 @@ def test_registration_carries_metrics_baseline_and_lineage(cfg):
     assert register["ModelPackageGroupName"] == cfg.model_package_group("dev")
     assert register["ModelApprovalStatus"] == {"Get": f"Parameters.{layout.PARAM_APPROVAL}"}
     statistics = register["ModelMetrics"]["ModelQuality"]["Statistics"]
-    assert statistics["S3Uri"]["Std:Join"]["Values"][-1] == layout.EVALUATION_JSON
+    assert statistics["S3Uri"]["Std:Join"]["Values"][-1] == contract.EVALUATION_JSON
     baseline = register["DriftCheckBaselines"]["ModelDataQuality"]["Statistics"]
-    assert baseline["S3Uri"]["Std:Join"]["Values"][-1] == layout.BASELINE_JSON
+    assert baseline["S3Uri"]["Std:Join"]["Values"][-1] == contract.BASELINE_JSON
     lineage = register["CustomerMetadataProperties"]
     assert lineage["git-commit"] == "0123abc"
     assert lineage["image-uri"] == {"Get": f"Parameters.{layout.PARAM_IMAGE}"}

@@ -73,19 +73,14 @@ def _project(folder: Path, overrides: dict[str, Any]):
     path = write_project(folder / "project.yaml", overrides)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(settings.PROJECT_FILE_ENV, str(path))
-        settings.load.cache_clear()
-        try:
-            cfg = settings.load()
-            data = folder / "data"
-            write_dataset(cfg.dataset, data)
-            yield cfg, data
-        finally:
-            settings.load.cache_clear()
+        cfg = settings.load()
+        data = folder / "data"
+        write_dataset(cfg.dataset, data)
+        yield cfg, data
 
 
 def _other_problem_type() -> dict[str, Any]:
     """The rendered framework and tuning choice on the other demo data set."""
-    settings.load.cache_clear()
     rendered = settings.load()
     other = "regression" if rendered.problem_type == "binary_classification" else "binary_classification"
     return variant(rendered.framework, other, rendered.tuning_enabled)

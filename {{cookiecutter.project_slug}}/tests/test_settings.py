@@ -1,11 +1,17 @@
-"""project.yaml is parsed into typed settings, and a broken file names the bad key."""
+"""project.yaml is parsed into typed settings; a bad edit is one line per bad key, never a traceback."""
 
+import copy
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from {{ cookiecutter.package_name }} import settings
+
+from conftest import write_project
 
 
 def shipped() -> dict:
@@ -22,38 +28,107 @@ def test_shipped_file_parses_with_template_answers():
     assert set(current.accounts) == set(settings.ENVIRONMENTS)
 
 
+def test_project_file_names_its_schema_for_editors():
+    first = settings.project_file().read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=project.schema.json"
+    assert (settings.project_file().parent / "project.schema.json").is_file()
+
+
 @pytest.mark.parametrize(
-    ("goal", "value", "expected"),
-    [("maximize", 0.9, True), ("maximize", 0.1, False), ("minimize", 0.1, True), ("minimize", 0.9, False)],
+    ("metric", "value", "expected"),
+    [("auc", 0.9, True), ("auc", 0.1, False), ("rmse", 0.1, True), ("rmse", 0.9, False)],
 )
-def test_metric_gate_follows_goal(goal, value, expected):
-    assert settings.Metric("m", goal, 0.5).passes(value) is expected
+def test_metric_gate_follows_the_metrics_goal(metric, value, expected):
+    assert settings.Metric(metric, 0.5).passes(value) is expected
 
 
-def test_missing_key_is_named():
+# The edits a new user tried (issue: "edits to project.yaml are not validated"), each with the one line it must give.
+BAD_EDITS = [
+    ({"project.slug": "Bad Slug"}, "project.slug: 'Bad Slug' is not valid. Repository name"),
+    ({"aws.accounts.dev": "123"}, "aws.accounts.dev: '123' is not valid. AWS account id: exactly 12 digits."),
+    ({"aws.accounts.qa": 123456789012}, "aws.accounts.qa: 123456789012 is not valid. Use text (in quotes"),
+    ({"aws.region": "mars-1"}, "aws.region: 'mars-1' is not valid. Use one of: af-south-1"),
+    ({"deployment.strategy": "bluegreen"}, "deployment.strategy: 'bluegreen' is not valid. Use one of: canary, linear"),
+    ({"training.tuning.max_parallel_jobs": 50}, "training.tuning.max_parallel_jobs: 50 is not valid. Use at most"),
+    ({"training.tuning.max_jobs": "abc"}, "training.tuning.max_jobs: 'abc' is not valid. Use a whole number."),
+    ({"deployment.instance_count": True}, "deployment.instance_count: true is not valid. Use a whole number."),
+    ({"governance.compliance": None}, "governance.compliance: empty is not valid. Use one of: gxp, standard."),
+    ({"naming.resource": "${slug}-${stage}"}, "naming.resource: '${slug}-${stage}' is not valid. Use only the"),
+]
+{%- if cookiecutter.problem_type == "binary_classification" %}
+BAD_EDITS += [
+    ({"model.primary_metric.threshold": 95}, "model.primary_metric.threshold: 95 is not valid. Use a number from 0.5"),
+    ({"model.primary_metric.name": "rmse"}, "model.primary_metric.name: 'rmse' is not valid. For problem_type"),
+]
+{%- else %}
+BAD_EDITS += [
+    ({"model.primary_metric.threshold": -1}, "model.primary_metric.threshold: -1 is not valid. Use a number greater"),
+    ({"model.primary_metric.name": "auc"}, "model.primary_metric.name: 'auc' is not valid. For problem_type"),
+]
+{%- endif %}
+{%- if cookiecutter.deployment_strategy != "all_at_once" %}
+BAD_EDITS += [({"deployment.instance_count": 1}, "deployment.instance_count: 1 is not valid. deployment.strategy")]
+{%- endif %}
+
+
+def _edited(changes: dict) -> dict:
+    data = copy.deepcopy(shipped())
+    for dotted, value in changes.items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node[part]
+        node[leaf] = value
+    return data
+
+
+def _id(changes: dict) -> str:
+    key, value = next(iter(changes.items()))
+    return f"{key}={value!r}"
+
+
+@pytest.mark.parametrize(("changes", "line"), BAD_EDITS, ids=[_id(c) for c, _ in BAD_EDITS])
+def test_bad_edit_is_one_line_naming_key_value_and_fix(changes, line):
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.parse(_edited(changes))
+    lines = str(caught.value).splitlines()
+    assert lines[0].endswith("1 invalid setting(s):"), lines
+    assert lines[1].startswith(f"  - {line}"), lines
+
+
+def test_every_bad_key_is_reported_together():
+    data = _edited({"aws.region": "mars-1", "deployment.strategy": "bluegreen", "project.slug": "Bad Slug"})
+    with pytest.raises(settings.SettingsError, match=r"3 invalid setting\(s\)"):
+        settings.parse(data)
+
+
+def _refusal(data: dict) -> str:
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.parse(data)
+    return str(caught.value)
+
+
+def test_missing_and_unknown_keys_are_named():
     data = shipped()
     del data["deployment"]["strategy"]
-    with pytest.raises(settings.SettingsError, match=r"deployment\.strategy"):
-        settings.parse(data)
+    data["deployment"]["stratgey"] = "canary"
+    message = _refusal(data)
+    assert "deployment.strategy: empty is not valid. Missing. Blue/green traffic shifting" in message
+    assert "deployment.stratgey: 'canary' is not valid. Unknown key; keys here: strategy" in message
 
 
-def test_wrong_type_is_named():
-    data = shipped()
-    data["deployment"]["instance_count"] = "two"
-    with pytest.raises(settings.SettingsError, match=r"deployment\.instance_count must be a int"):
-        settings.parse(data)
+def test_another_framework_is_refused_with_the_reason():
+    other = "xgboost" if settings.GENERATED_FRAMEWORK == "sklearn" else "sklearn"
+    message = _refusal(_edited({"model.framework": other}))
+    assert f"model.framework: '{other}' is not valid. This repository was generated for" in message
+    message = _refusal(_edited({"model.framework": "pytorch"}))
+    assert "model.framework: 'pytorch' is not valid. Use one of: sklearn, xgboost." in message
 
 
-def test_bad_goal_is_rejected():
-    data = shipped()
-    data["model"]["primary_metric"]["goal"] = "sideways"
-    with pytest.raises(settings.SettingsError, match="maximize or minimize"):
-        settings.parse(data)
-
-
-def test_unknown_environment_is_rejected():
-    with pytest.raises(settings.SettingsError, match="use one of dev, qa, prod"):
-        settings.load().account_id("staging")
+def test_names_too_long_for_aws_are_refused():
+    data = _edited({"naming.bucket": "${slug}-${env}-${purpose}-${account}-with-a-very-long-suffix-x"})
+    message = _refusal(data)
+    assert "naming.bucket:" in message and "which AWS does not accept" in message
 
 
 def test_invalid_yaml_names_the_file(tmp_path: Path):
@@ -63,16 +138,51 @@ def test_invalid_yaml_names_the_file(tmp_path: Path):
         settings.load(broken)
 
 
-def test_names_follow_the_terraform_conventions():
+def test_bad_edit_through_the_cli_is_stderr_exit_2_and_no_traceback(tmp_path: Path):
+    path = write_project(tmp_path / "project.yaml", {"aws.region": "mars-1", "aws.accounts.dev": "123"})
+    env = {**os.environ, settings.PROJECT_FILE_ENV: str(path)}
+    for args in (["settings"], ["pipeline", "definition", "--commit", "abc"], ["data", "--dest", str(tmp_path)]):
+        run = subprocess.run(
+            [sys.executable, "-m", "{{ cookiecutter.package_name }}.cli", *args], env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 2, (args, run.stderr)
+        assert run.stdout == ""
+        assert "Traceback" not in run.stderr
+        assert run.stderr.splitlines() == [
+            f"Error: {path}: 2 invalid setting(s):",
+            "  - aws.region: 'mars-1' is not valid. Use one of: " + ", ".join(_regions()) + ".",
+            "  - aws.accounts.dev: '123' is not valid. AWS account id: exactly 12 digits.",
+        ]
+
+
+def _regions() -> list[str]:
+    from {{ cookiecutter.package_name }} import validation
+
+    return validation.leaf(validation.load_schema(), "aws.region")["enum"]
+
+
+def test_names_come_from_the_naming_patterns():
     cfg = settings.load()
     account = cfg.account_id("qa")
     assert cfg.artifact_bucket("qa") == f"{cfg.slug}-qa-artifacts-{account}"
+    assert cfg.audit_bucket("qa") == f"{cfg.slug}-qa-audit-{account}"
     assert cfg.pipeline_role_arn("qa") == f"arn:aws:iam::{account}:role/{cfg.slug}-qa-pipeline"
     assert cfg.model_package_group("qa") == cfg.pipeline_name("qa") == f"{cfg.slug}-qa"
     assert cfg.kms_key_alias_arn("qa") == f"arn:aws:kms:{cfg.region}:{account}:alias/{cfg.slug}-qa"
     assert cfg.ecr_repository_url("qa") == f"{account}.dkr.ecr.{cfg.region}.amazonaws.com/{cfg.slug}-qa"
+    assert cfg.backend_config("prod") == {
+        "bucket": f"mlops-tfstate-{cfg.account_id('prod')}-{cfg.region}",
+        "key": f"{cfg.slug}/prod/terraform.tfstate",
+        "region": cfg.region,
+    }
     with pytest.raises(settings.SettingsError, match="use one of dev, qa, prod"):
         cfg.artifact_bucket("staging")
+
+
+def test_edited_naming_moves_every_name():
+    cfg = settings.parse(_edited({"naming.resource": "ml-${slug}-${env}"}))
+    assert cfg.pipeline_name("dev") == f"ml-{cfg.slug}-dev"
+    assert cfg.kms_key_alias_arn("dev").endswith(f":alias/ml-{cfg.slug}-dev")
 
 
 def test_ssm_parameter_names_are_the_published_contract():

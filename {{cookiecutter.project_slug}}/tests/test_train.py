@@ -154,12 +154,15 @@ def test_tuning_ranges_hold_the_defaults(framework):
 
 
 def test_resolve_types_values_like_the_defaults():
-    resolved = models.resolve("xgboost", "regression", {"max_depth": "4.0", "subsample": "1", "sagemaker_region": "x"})
-    assert resolved["max_depth"] == 4 and isinstance(resolved["max_depth"], int)
-    assert resolved["subsample"] == 1.0 and isinstance(resolved["subsample"], float)
+    defaults = models.DEFAULT_HYPERPARAMETERS[models.FRAMEWORK]["regression"]
+    whole = next(n for n, v in defaults.items() if isinstance(v, int) and n != "seed")
+    real = next(n for n, v in defaults.items() if isinstance(v, float))
+    resolved = models.resolve(models.FRAMEWORK, "regression", {whole: "4.0", real: "1", "sagemaker_region": "x"})
+    assert resolved[whole] == 4 and isinstance(resolved[whole], int)
+    assert resolved[real] == 1.0 and isinstance(resolved[real], float)
     assert resolved["seed"] == 42
 
 
 def test_unknown_framework_is_refused():
-    with pytest.raises(ValueError, match="unknown framework 'torch'"):
+    with pytest.raises(ValueError, match="unknown framework 'torch': this repository was generated for"):
         models.resolve("torch", "regression", {})

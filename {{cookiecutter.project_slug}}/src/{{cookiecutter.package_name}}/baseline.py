@@ -15,7 +15,6 @@ import pandas as pd
 
 from .data.schema import Schema
 
-BASELINE_FILE = "baseline.json"
 BINS = 10
 
 

@@ -1,25 +1,82 @@
-"""The project's command line: one entry point, one sub-command group per lifecycle step."""
+"""The project's command line: one entry point, one sub-command group per lifecycle step.
+
+Settings are read once per command into the click context (``Project``), and every expected error
+(``errors.MlopsError``, AWS refusals, missing credentials) becomes one line on stderr in one place,
+``Cli.invoke``: no command prints a traceback for a problem a person can fix.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import shutil
 import sys
+from functools import cached_property
 from pathlib import Path
 
 import click
 
-from . import __version__, settings
+from . import __version__, contract, settings
+from .errors import MlopsError, UsageError
+from .pipeline import layout
 
 DATA_DIR = Path("data")
-WORK_DIR = Path(".mlops") / "runs"
+# Where the local world and runs live instead of <project>/.mlops (tests use a temporary folder).
+LOCAL_DIR_ENV = "MLOPS_LOCAL_DIR"
 
 
-def _settings() -> settings.Settings:
-    try:
+class Project:
+    """What every command shares: the settings (loaded on first use, once) and the local folders."""
+
+    @cached_property
+    def settings(self) -> settings.Settings:
         return settings.load()
-    except settings.SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
+
+    @cached_property
+    def root(self) -> Path:
+        """The repository folder (holds pyproject.toml), or the working directory outside one."""
+        from .pipeline.targets import project_root
+
+        return project_root() or Path.cwd()
+
+    @property
+    def local_dir(self) -> Path:
+        """``.mlops/``: the local AWS world and the local runs, kept between commands."""
+        override = os.environ.get(LOCAL_DIR_ENV)
+        return Path(override) if override else self.root / ".mlops"
+
+
+pass_project = click.make_pass_decorator(Project, ensure=True)
+
+
+def _aws_message(exc: Exception) -> str:
+    from botocore.exceptions import NoCredentialsError, NoRegionError, ProfileNotFound, TokenRetrievalError
+
+    if isinstance(exc, NoCredentialsError | TokenRetrievalError):
+        return (
+            f"AWS credentials: {exc}. Fix: `aws sso login` or set AWS_PROFILE (or pass --profile); "
+            "local commands (--local) need none."
+        )
+    if isinstance(exc, ProfileNotFound | NoRegionError):
+        return f"AWS configuration: {exc}."
+    return f"AWS: {' '.join(str(exc).split())}"
+
+
+class Cli(click.Group):
+    """Translates expected errors to one line on stderr and an exit code, for every command."""
+
+    def invoke(self, ctx: click.Context):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return super().invoke(ctx)
+        except MlopsError as exc:
+            message, code = str(exc), exc.exit_code
+        except (BotoCoreError, ClientError) as exc:
+            message, code = _aws_message(exc), 1
+        click.echo(f"Error: {message}", err=True)
+        ctx.exit(code)
 
 
 def _key_values(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -41,9 +98,10 @@ commit_option = click.option(
 parameter_option = click.option(
     "--parameter", "-p", "parameters", multiple=True, metavar="NAME=VALUE", help="Override a pipeline parameter."
 )
+profile_option = click.option("--profile", default=None, help="AWS profile (default: the usual credential chain).")
 
 
-@click.group()
+@click.group(cls=Cli)
 @click.version_option(__version__)
 def main() -> None:
     """{{ cookiecutter.project_name }}: build, govern, deploy and monitor the model."""
@@ -51,14 +109,41 @@ def main() -> None:
 
 @main.command("settings")
 @click.option(
-    "--env", type=click.Choice(settings.ENVIRONMENTS), default=None, help="Also show this environment's tags."
+    "--env", type=click.Choice(settings.ENVIRONMENTS), default=None, help="Also show this environment's names and tags."
 )
-def show_settings(env: str | None) -> None:
-    """Print the project settings (from project.yaml) as JSON."""
-    current = _settings()
+@click.option(
+    "--get",
+    "key",
+    default=None,
+    metavar="NAME",
+    help="Print one name of --env only (e.g. resource, bucket.artifacts, state_key): for CI scripts.",
+)
+@click.option("--backend", is_flag=True, help="Print --env's Terraform S3 backend settings (a .tfbackend file).")
+@pass_project
+def show_settings(project: Project, env: str | None, key: str | None, backend: bool) -> None:
+    """Check project.yaml and print the settings as JSON (exit 2 with one line per bad key)."""
+    current = project.settings
+    if (key or backend) and not env:
+        raise UsageError("--get and --backend need --env")
+    if backend:
+        lines = [f"{name} = {json.dumps(value)}" for name, value in current.backend_config(env).items()]
+        click.echo("\n".join([*lines, "use_lockfile = true", "encrypt      = true"]))
+        return
+    if key:
+        names = current.names(env)
+        if key not in names:
+            raise UsageError(f"--get {key}: unknown name; use one of {', '.join(names)}")
+        click.echo(names[key])
+        return
     out = dataclasses.asdict(current)
+    out["metric"]["goal"] = current.metric.goal
     if env:
-        out["environment"] = {"name": env, "account_id": current.account_id(env), "tags": current.tags(env)}
+        out["environment"] = {
+            "name": env,
+            "account_id": current.account_id(env),
+            "names": current.names(env),
+            "tags": current.tags(env),
+        }
     click.echo(json.dumps(out, indent=2, sort_keys=True))
 
 
@@ -76,21 +161,29 @@ def show_settings(env: str | None) -> None:
     is_flag=True,
     help="Derive schema.json again from the data (it is reviewed and committed, so this is a deliberate change).",
 )
-def write_data(dataset: str | None, dest: Path, refresh_schema: bool) -> None:
+@pass_project
+def write_data(project: Project, dataset: str | None, dest: Path, refresh_schema: bool) -> None:
     """Write the demo data set (from scikit-learn, offline) as CSV, with its schema.json."""
     from .data.datasets import write_dataset
 
-    name = dataset or _settings().dataset
+    name = dataset or project.settings.dataset
     try:
         path = write_dataset(name, dest, refresh_schema=refresh_schema)
     except (KeyError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     click.echo(str(path))
 
 
 @main.group()
 def pipeline() -> None:
     """The SageMaker pipeline: definition, deployment to SageMaker, and local runs."""
+
+
+def _source(commit: str | None):
+    """The commit and cleanliness the definition records (``--commit`` names a commit: clean by definition)."""
+    from .pipeline import targets
+
+    return targets.Source(commit, False) if commit else targets.source()
 
 
 @pipeline.command("definition")
@@ -105,25 +198,29 @@ def pipeline() -> None:
     default=None,
     help="Write to this file instead of stdout.",
 )
+@pass_project
 def pipeline_definition(
-    env: str, commit: str | None, subnets: tuple[str, ...], security_groups: tuple[str, ...], output: Path | None
+    project: Project,
+    env: str,
+    commit: str | None,
+    subnets: tuple[str, ...],
+    security_groups: tuple[str, ...],
+    output: Path | None,
 ) -> None:
     """Print the pipeline definition JSON. Offline: no AWS credentials, no network.
 
-    Names (role, bucket, KMS alias, model package group, image) come from the naming conventions the
-    Terraform root uses. The VPC comes from --subnet-id/--security-group-id; without them the jobs carry
+    Names (role, bucket, KMS alias, model package group, image) come from project.yaml's naming, as the
+    Terraform root's do. The VPC comes from --subnet-id/--security-group-id; without them the jobs carry
     no VpcConfig (they still run with network isolation). `pipeline upsert` always uses the foundation's
     subnets and security group from SSM.
     """
     from .pipeline import targets
 
-    cfg = _settings()
-    try:
-        target = targets.from_conventions(
-            cfg, env, commit=commit or targets.git_commit(), subnets=subnets, security_group_ids=security_groups
-        )
-    except settings.SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
+    cfg = project.settings
+    code = _source(commit)
+    target = targets.from_conventions(
+        cfg, env, commit=code.commit, dirty=code.dirty, subnets=subnets, security_group_ids=security_groups
+    )
     if not target.has_vpc:
         click.echo(
             "note: no --subnet-id/--security-group-id: jobs carry no VpcConfig (upsert uses the foundation's from SSM)",
@@ -150,61 +247,77 @@ def _aws_clients(cfg: settings.Settings, profile: str | None):
     return session.client("ssm"), session.client("sagemaker")
 
 
-profile_option = click.option("--profile", default=None, help="AWS profile (default: the usual credential chain).")
-
-
 @pipeline.command("upsert")
 @env_option
 @commit_option
 @profile_option
-def pipeline_upsert(env: str, commit: str | None, profile: str | None) -> None:
-    """Create or update the pipeline in SageMaker, with the names Terraform published in SSM."""
+@pass_project
+def pipeline_upsert(project: Project, env: str, commit: str | None, profile: str | None) -> None:
+    """Create or update the pipeline in SageMaker, with the names Terraform published in SSM.
+
+    With compliance gxp, a definition built from uncommitted changes is refused: its lineage could not
+    name the code that registers models.
+    """
     from .pipeline import deploy, targets
 
-    cfg = _settings()
-    commit = commit or targets.git_commit()
-    if commit == targets.NO_COMMIT:
-        raise click.ClickException("no git commit: the image tag is the commit SHA; commit first or pass --commit")
+    cfg = project.settings
+    code = _source(commit)
+    if code.commit == targets.NO_COMMIT:
+        raise UsageError("no git commit: the image tag is the commit SHA; commit first or pass --commit")
+    if code.dirty and cfg.compliance == "gxp":
+        raise UsageError(
+            f"compliance gxp: {code.note}; a registered model must trace to a commit. Commit (or stash) first."
+        )
     ssm, sm = _aws_clients(cfg, profile)
-    try:
-        target = targets.from_ssm(cfg, env, ssm, commit=commit)
-        arn = deploy.upsert(sm, cfg, target, _definition(cfg, target))
-    except (settings.SettingsError, deploy.DeployError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(arn)
+    target = targets.from_ssm(cfg, env, ssm, commit=code.commit, dirty=code.dirty)
+    click.echo(deploy.upsert(sm, cfg, target, _definition(cfg, target)))
 
 
 @pipeline.command("start")
 @env_option
 @profile_option
 @parameter_option
-def pipeline_start(env: str, profile: str | None, parameters: tuple[str, ...]) -> None:
+@pass_project
+def pipeline_start(project: Project, env: str, profile: str | None, parameters: tuple[str, ...]) -> None:
     """Start an execution of the pipeline in SageMaker."""
     from .pipeline import deploy
 
-    cfg = _settings()
+    cfg = project.settings
     _, sm = _aws_clients(cfg, profile)
-    try:
-        click.echo(deploy.start(sm, cfg.pipeline_name(env), _key_values(parameters)))
-    except deploy.DeployError as exc:
-        raise click.ClickException(str(exc)) from exc
+    click.echo(deploy.start(sm, cfg.pipeline_name(env), _key_values(parameters)))
 
 
 @pipeline.command("status")
 @env_option
 @profile_option
 @click.option("--execution-arn", default=None, help="Execution to show (default: the latest).")
-def pipeline_status(env: str, profile: str | None, execution_arn: str | None) -> None:
+@pass_project
+def pipeline_status(project: Project, env: str, profile: str | None, execution_arn: str | None) -> None:
     """Show an execution of the pipeline in SageMaker and its steps."""
     from .pipeline import deploy
 
-    cfg = _settings()
+    cfg = project.settings
     _, sm = _aws_clients(cfg, profile)
-    try:
-        report = deploy.status(sm, cfg.pipeline_name(env), execution_arn)
-    except deploy.DeployError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps(report, indent=2, default=str))
+    click.echo(json.dumps(deploy.status(sm, cfg.pipeline_name(env), execution_arn), indent=2, default=str))
+
+
+def _local_aws(project: Project, env: str, emulated: bool, profile: str | None):
+    """The local world under .mlops/world (kept between commands), or AWS itself."""
+    from .pipeline.local import emulator, world
+
+    cfg = project.settings
+    if not emulated:
+        return emulator.aws(cfg.region, profile)
+    return world.open_world(project.local_dir / "world", account=cfg.account_id(env), region=cfg.region)
+
+
+emulator_option = click.option(
+    "--emulator/--aws",
+    "emulated",
+    default=True,
+    show_default=True,
+    help="S3 and the model registry: the local world under .mlops/ (kept between commands), or AWS.",
+)
 
 
 @pipeline.command("run")
@@ -235,56 +348,48 @@ def pipeline_status(env: str, profile: str | None, execution_arn: str | None) ->
 @click.option(
     "--work-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=WORK_DIR,
-    show_default=True,
-    help="Where each execution keeps its /opt/ml folders, logs and execution.json.",
+    default=None,
+    help="Where each execution keeps its /opt/ml folders, logs and execution.json (default: .mlops/runs).",
 )
-@click.option(
-    "--emulator/--aws",
-    "emulated",
-    default=True,
-    show_default=True,
-    help="S3 and the model registry: the in-process emulator, or AWS (credentials from the usual chain).",
-)
+@emulator_option
 @profile_option
+@pass_project
 def pipeline_run(
+    project: Project,
     local: bool,
     env: str,
     commit: str | None,
     parameters: tuple[str, ...],
     definition_file: Path | None,
     data_dir: Path,
-    work_dir: Path,
+    work_dir: Path | None,
     emulated: bool,
     profile: str | None,
 ) -> None:
     """Execute the pipeline definition JSON locally: every step's command as a subprocess, no Docker."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from .pipeline import targets
-    from .pipeline.local import emulator, runner
+    from .pipeline.local import runner
 
-    cfg = _settings()
-    target = targets.from_conventions(cfg, env, commit=commit or targets.git_commit())
+    cfg = project.settings
+    code = _source(commit)
+    target = targets.from_conventions(cfg, env, commit=code.commit, dirty=code.dirty)
+    if code.dirty:
+        click.echo(f"note: lineage records git-dirty=true ({code.note})", err=True)
     definition = (
         json.loads(definition_file.read_text(encoding="utf-8")) if definition_file else _definition(cfg, target)
     )
-    place = emulator.emulator(cfg.region) if emulated else emulator.aws(cfg.region, profile)
-    try:
-        with place as aws:
-            result = runner.run_local(
-                definition,
-                aws,
-                pipeline_name=cfg.pipeline_name(env),
-                bucket=target.bucket,
-                region=cfg.region,
-                account=cfg.account_id(env),
-                data_dir=data_dir,
-                work_dir=work_dir,
-                parameters=_key_values(parameters),
-            )
-    except (runner.DefinitionError, FileNotFoundError, BotoCoreError, ClientError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _local_aws(project, env, emulated, profile) as aws:
+        result = runner.run_local(
+            definition,
+            aws,
+            pipeline_name=cfg.pipeline_name(env),
+            bucket=target.bucket,
+            region=cfg.region,
+            account=cfg.account_id(env),
+            data_dir=data_dir,
+            work_dir=work_dir or project.local_dir / "runs",
+            parameters=_key_values(parameters),
+        )
     click.echo(
         json.dumps(
             {
@@ -299,6 +404,85 @@ def pipeline_run(
     if not result.succeeded:
         click.echo(f"Error: {result.failed_step}: {result.failure}", err=True)
         sys.exit(1)
+    click.echo(_where(project, result, emulated), err=True)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _where(project: Project, result, emulated: bool) -> str:
+    """Where a person finds what the run made, and what to run next."""
+    evaluation = sorted(result.work.glob(f"{layout.STEP_EVALUATE}/**/{contract.EVALUATION_JSON}"))
+    plots = sorted(result.work.glob(f"{layout.STEP_EVALUATE}/**/*.png"))
+    registry = "the local world (.mlops/world)" if emulated else "SageMaker"
+    cli = project.settings.slug
+    lines = [f"Project:    {_shown(project.root)}"]
+    if evaluation:
+        lines.append(f"Evaluation: {_shown(evaluation[0])}")
+    lines += [f"Plot:       {_shown(p)}" for p in plots]
+    lines.append(f"Registered: {result.model_package_arn} (PendingManualApproval) in {registry}")
+    lines.append(f"Next:       {cli} registry list" + ("" if emulated else " --aws"))
+    return "\n".join(lines)
+
+
+@main.group()
+def registry() -> None:
+    """The model registry: this model's package group."""
+
+
+@registry.command("list")
+@env_option
+@emulator_option
+@profile_option
+@click.option("--json", "as_json", is_flag=True, help="Print the packages as JSON.")
+@pass_project
+def registry_list(project: Project, env: str, emulated: bool, profile: str | None, as_json: bool) -> None:
+    """List the model packages of this model in ENV, oldest first: version, status, metric, commit."""
+    from . import metrics
+    from .pipeline.local import registry as model_registry
+
+    cfg = project.settings
+    with _local_aws(project, env, emulated, profile) as aws:
+        packages = model_registry.summaries(
+            aws.client("sagemaker"),
+            aws.client("s3"),
+            cfg.model_package_group(env),
+            metrics.json_path(cfg.problem_type, cfg.metric.name),
+        )
+    if as_json:
+        click.echo(json.dumps(packages, indent=2, default=str))
+        return
+    if not packages:
+        click.echo(f"no model packages in {cfg.model_package_group(env)} yet; run `{cfg.slug} pipeline run --local`")
+        return
+    for p in packages:
+        click.echo(
+            f"{p['version']:>3}  {p['status']:<22} {cfg.metric.name}={p['metric']}  "
+            f"commit={p['commit'][:12]}{' (dirty)' if p['dirty'] else ''}  {p['arn']}"
+        )
+
+
+@main.group()
+def local() -> None:
+    """The local AWS world under .mlops/ that local commands share."""
+
+
+@local.command("reset")
+@pass_project
+def local_reset(project: Project) -> None:
+    """Clear the local world (buckets, registry, keys) and the local runs."""
+    from .pipeline.local import world
+
+    removed = world.reset(project.local_dir / "world")
+    runs = project.local_dir / "runs"
+    if runs.exists():
+        shutil.rmtree(runs)
+        removed = True
+    click.echo(f"cleared {_shown(project.local_dir)}" if removed else "nothing to clear")
 
 
 if __name__ == "__main__":

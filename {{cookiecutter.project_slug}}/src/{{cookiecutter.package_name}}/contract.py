@@ -16,11 +16,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import MlopsError
+
 ML_ROOT_ENV = "SM_ML_ROOT"
 DEFAULT_ML_ROOT = "/opt/ml"
+PROCESSING_INPUT = ("processing", "input")
+PROCESSING_OUTPUT = ("processing", "output")
+
+# Files the steps write that the pipeline definition names (PropertyFiles, model metrics, baselines).
+DATASET_JSON = "dataset.json"  # preprocess: metadata/dataset.json (row counts, SHA-256 of the data)
+EVALUATION_JSON = "evaluation.json"  # evaluate: model-quality metrics
+BASELINE_JSON = "baseline.json"  # train, copied by evaluate: the drift baseline
+# Preprocess's outputs, and the ones training reads as channels.
+PREPROCESS_OUTPUTS = ("train", "validation", "test", "metadata")
+TRAINING_CHANNELS = ("train", "validation")
 
 
-class StepError(Exception):
+class StepError(MlopsError):
     """A step cannot go on; the message says what is wrong and how to fix it."""
 
 
@@ -28,17 +40,22 @@ def ml_root() -> Path:
     return Path(os.environ.get(ML_ROOT_ENV) or DEFAULT_ML_ROOT)
 
 
+def container_path(*parts: str) -> str:
+    """A path as the pipeline definition names it inside the container: ``/opt/ml/<parts>``."""
+    return "/".join((DEFAULT_ML_ROOT, *parts))
+
+
 # --- Processing jobs ---------------------------------------------------------------------------------
 
 
 def processing_input(name: str) -> Path:
     """``/opt/ml/processing/input/<name>``: where a ProcessingInput is mounted."""
-    return ml_root() / "processing" / "input" / name
+    return ml_root().joinpath(*PROCESSING_INPUT, name)
 
 
 def processing_output(name: str) -> Path:
     """``/opt/ml/processing/output/<name>``: SageMaker uploads it when the job succeeds."""
-    return ml_root() / "processing" / "output" / name
+    return ml_root().joinpath(*PROCESSING_OUTPUT, name)
 
 
 def exit_message_file() -> Path:
@@ -115,12 +132,12 @@ def all_or_nothing(*folders: Path) -> Iterator[None]:
 def run(step: Callable[[], object], reason_file: Path) -> int:
     """Run a step's main body; on failure print the reason to stderr, write it to ``reason_file``, return 1.
 
-    Expected problems (StepError: bad data, bad hyperparameters) are one clear line; anything else also
+    Expected problems (MlopsError: bad data, hyperparameters or settings) are one clear line; anything else also
     gets its traceback on stderr. The last stderr line is always the reason.
     """
     try:
         step()
-    except StepError as exc:
+    except MlopsError as exc:  # expected: bad data, hyperparameters or settings
         reason = str(exc)
     except Exception as exc:
         traceback.print_exc()

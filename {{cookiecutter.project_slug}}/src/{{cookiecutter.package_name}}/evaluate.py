@@ -15,10 +15,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from . import baseline, contract, metrics, models, plots
+from . import contract, metrics, models, plots
 from .data import schema as schema_mod
 
-EVALUATION_JSON = "evaluation.json"
 MODEL_ARCHIVE = "model.tar.gz"
 
 
@@ -30,7 +29,7 @@ def unpack(archive: Path, dest: Path) -> Path:
             tar.extractall(dest, filter="data")  # refuses absolute paths, links out of dest, devices
     except (tarfile.TarError, OSError) as exc:
         raise contract.StepError(f"{archive}: not a readable model archive ({exc})") from exc
-    for name in (models.MODEL_FILE, schema_mod.SCHEMA_FILE, baseline.BASELINE_FILE):
+    for name in (models.MODEL_FILE, schema_mod.SCHEMA_FILE, contract.BASELINE_JSON):
         if not (dest / name).is_file():
             raise contract.StepError(f"{archive}: holds no {name}; was it written by this project's train step?")
     return dest
@@ -55,8 +54,8 @@ def run() -> dict:
         report = metrics.report(bundle["problem_type"], y_true, scores)
         out.mkdir(parents=True, exist_ok=True)
         with contract.all_or_nothing(out):
-            (out / EVALUATION_JSON).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-            shutil.copyfile(model_dir / baseline.BASELINE_FILE, out / baseline.BASELINE_FILE)
+            (out / contract.EVALUATION_JSON).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+            shutil.copyfile(model_dir / contract.BASELINE_JSON, out / contract.BASELINE_JSON)
             if bundle["problem_type"] == "binary_classification":
                 plots.classification(y_true, scores, out)
             else:

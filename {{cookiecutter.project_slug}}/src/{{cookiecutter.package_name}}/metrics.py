@@ -12,21 +12,15 @@ import re
 
 import numpy as np
 
+from . import validation
+
 SECTIONS = {"binary_classification": "binary_classification_metrics", "regression": "regression_metrics"}
+# Which metrics each problem type reports, and whether more is better: facts of project.yaml's rules.
 METRICS = {
-    "binary_classification": ("auc", "accuracy", "precision", "recall", "f1"),
-    "regression": ("rmse", "mae", "r2"),
+    problem: tuple(name for name, fact in validation.METRICS.items() if fact["problem_type"] == problem)
+    for problem in SECTIONS
 }
-GOALS = {
-    "auc": "maximize",
-    "accuracy": "maximize",
-    "precision": "maximize",
-    "recall": "maximize",
-    "f1": "maximize",
-    "rmse": "minimize",
-    "mae": "minimize",
-    "r2": "maximize",
-}
+GOALS = {name: fact["goal"] for name, fact in validation.METRICS.items()}
 DECISION_THRESHOLD = 0.5  # probability at or above which a case is called positive
 CURVE_POINTS = 101  # ROC / PR curves in evaluation.json are resampled to this many points
 

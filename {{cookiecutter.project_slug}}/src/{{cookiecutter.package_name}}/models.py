@@ -1,7 +1,9 @@
-"""The model per framework and problem type: defaults, tuning ranges, building, fitting, predicting.
+"""The model per problem type: defaults, tuning ranges, building, fitting, predicting.
 
-scikit-learn uses histogram gradient boosting and XGBoost its ``hist`` trees: both handle missing
-values and categorical features natively, so the schema-checked frame goes in as it is. On the demo
+Rendered for this repository's framework only ({{ cookiecutter.framework }}): only its library is installed,
+and project.yaml's model.framework must name it. scikit-learn uses histogram gradient boosting and XGBoost
+its ``hist`` trees: both handle missing values and categorical features natively, so the schema-checked
+frame goes in as it is. On the demo
 data they beat a ridge regression on diabetes (test RMSE 58-59 against 60.5) and come close to a logistic
 regression on breast cancer (test AUC 0.99 against 0.995). Every job runs single-threaded
 (``THREADS``): the data sets are small, and local tuning runs trials side by side on a couple of cores,
@@ -18,12 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-FRAMEWORKS = ("sklearn", "xgboost")
+from .settings import GENERATED_FRAMEWORK as FRAMEWORK
+
+FRAMEWORKS = (FRAMEWORK,)
 PROBLEM_TYPES = ("binary_classification", "regression")
 THREADS = 1
 FORMAT = 1  # model.joblib layout version
 
 DEFAULT_HYPERPARAMETERS: dict[str, dict[str, dict[str, str | int | float]]] = {
+{%- if cookiecutter.framework == "sklearn" %}
     "sklearn": {
         "binary_classification": {
             "learning_rate": 0.1,
@@ -42,6 +47,7 @@ DEFAULT_HYPERPARAMETERS: dict[str, dict[str, dict[str, str | int | float]]] = {
             "seed": 42,
         },
     },
+{%- else %}
     "xgboost": {
         "binary_classification": {
             "learning_rate": 0.1,
@@ -64,10 +70,12 @@ DEFAULT_HYPERPARAMETERS: dict[str, dict[str, dict[str, str | int | float]]] = {
             "seed": 42,
         },
     },
+{%- endif %}
 }
 
 # Turned into SageMaker parameter ranges and Optuna distributions by the pipeline package.
 TUNING_RANGES: dict[str, dict[str, dict[str, Any]]] = {
+{%- if cookiecutter.framework == "sklearn" %}
     "sklearn": {
         "learning_rate": {"type": "continuous", "min": 0.01, "max": 0.3, "scaling": "Logarithmic"},
         "max_iter": {"type": "integer", "min": 50, "max": 300, "scaling": "Linear"},
@@ -75,6 +83,7 @@ TUNING_RANGES: dict[str, dict[str, dict[str, Any]]] = {
         "min_samples_leaf": {"type": "integer", "min": 5, "max": 40, "scaling": "Linear"},
         "l2_regularization": {"type": "continuous", "min": 0.001, "max": 10.0, "scaling": "Logarithmic"},
     },
+{%- else %}
     "xgboost": {
         "learning_rate": {"type": "continuous", "min": 0.01, "max": 0.3, "scaling": "Logarithmic"},
         "n_estimators": {"type": "integer", "min": 50, "max": 400, "scaling": "Linear"},
@@ -84,6 +93,7 @@ TUNING_RANGES: dict[str, dict[str, dict[str, Any]]] = {
         "colsample_bytree": {"type": "continuous", "min": 0.5, "max": 1.0, "scaling": "Linear"},
         "reg_lambda": {"type": "continuous", "min": 0.001, "max": 10.0, "scaling": "Logarithmic"},
     },
+{%- endif %}
 }
 
 
@@ -93,7 +103,7 @@ class HyperparameterError(ValueError):
 
 def _check(framework: str, problem_type: str) -> None:
     if framework not in FRAMEWORKS:
-        raise ValueError(f"unknown framework {framework!r}; use one of {', '.join(FRAMEWORKS)}")
+        raise ValueError(f"unknown framework {framework!r}: this repository was generated for {FRAMEWORK}")
     if problem_type not in PROBLEM_TYPES:
         raise ValueError(f"unknown problem type {problem_type!r}; use one of {', '.join(PROBLEM_TYPES)}")
 
@@ -136,15 +146,17 @@ def build(framework: str, problem_type: str, hyperparameters: dict[str, Any]) ->
     params = dict(hyperparameters)
     seed = int(params.pop("seed"))
     classify = problem_type == "binary_classification"
-    if framework == "sklearn":
-        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+{%- if cookiecutter.framework == "sklearn" %}
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-        cls = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
-        return cls(**params, early_stopping=False, categorical_features="from_dtype", random_state=seed)
-    import xgboost  # only xgboost projects install it
+    cls = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
+    return cls(**params, early_stopping=False, categorical_features="from_dtype", random_state=seed)
+{%- else %}
+    import xgboost
 
     cls = xgboost.XGBClassifier if classify else xgboost.XGBRegressor
     return cls(**params, tree_method="hist", enable_categorical=True, n_jobs=THREADS, random_state=seed)
+{%- endif %}
 
 
 def _limited():

@@ -23,9 +23,8 @@ from .data import schema as schema_mod
 from .data.datasets import CSV_OPTIONS
 from .data.schema import DataError, Schema
 
-SPLITS = ("train", "validation", "test")
-METADATA = "metadata"
-DATASET_JSON = "dataset.json"
+METADATA = contract.PREPROCESS_OUTPUTS[-1]
+SPLITS = contract.PREPROCESS_OUTPUTS[:-1]  # train, validation, test
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -126,7 +125,7 @@ def run(args: argparse.Namespace) -> dict:
             write_csv(part, schema, outputs[name] / f"{name}.csv")
         shutil.copyfile(source / schema_mod.SCHEMA_FILE, outputs["train"] / schema_mod.SCHEMA_FILE)
         outputs[METADATA].mkdir(parents=True, exist_ok=True)
-        (outputs[METADATA] / DATASET_JSON).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+        (outputs[METADATA] / contract.DATASET_JSON).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     print(
         f"preprocess: {len(frame)} rows from {len(files)} file(s), sha256 {metadata['sha256'][:12]}; split "
         + ", ".join(f"{name} {len(part)}" for name, part in parts.items()),

@@ -1,35 +1,45 @@
 """Typed access to ``project.yaml``, the one file that holds this model's settings.
 
-Every module reads settings from here; nothing else parses ``project.yaml``.
+Every module reads settings from here; nothing else parses ``project.yaml``. Loading checks the file
+against ``project.schema.json`` and the rules across fields (``validation``): a bad edit is refused with
+one line per bad key, naming the key, the value and what is allowed.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-ENVIRONMENTS = ("dev", "qa", "prod")
+from . import validation
+from .errors import UsageError
+
+ENVIRONMENTS = validation.ENVIRONMENTS
+# The framework this repository was generated for: only its library is installed and its code rendered.
+GENERATED_FRAMEWORK = "{{ cookiecutter.framework }}"
 PROJECT_FILE_ENV = "MLOPS_PROJECT_FILE"
 # SSM parameter names are a contract with the Terraform roots (terraform/ssm.tf here and in the foundation).
 MODEL_SSM_KEYS = ("artifact-bucket", "kms-key-arn", "pipeline-role-arn", "model-package-group", "ecr-repository-url")
 FOUNDATION_SSM_KEYS = ("private-subnet-ids", "sagemaker-security-group-id", "kms-key-arn")
 
 
-class SettingsError(ValueError):
-    """project.yaml is missing a key or holds a value of the wrong kind."""
+class SettingsError(UsageError):
+    """project.yaml is missing, unreadable, or breaks a rule; the message has one line per problem."""
 
 
 @dataclass(frozen=True)
 class Metric:
     name: str
-    goal: str  # "maximize" or "minimize"
     threshold: float
+
+    @property
+    def goal(self) -> str:
+        """``maximize`` or ``minimize``: a fact of the metric, not a setting."""
+        return validation.METRICS[self.name]["goal"]
 
     def passes(self, value: float) -> bool:
         return value >= self.threshold if self.goal == "maximize" else value <= self.threshold
@@ -63,21 +73,28 @@ class Settings:
     compliance: str
     data_classification: str
     cost_center: str
+    naming: dict[str, str]
 
     def account_id(self, env: str) -> str:
         if env not in self.accounts:
             raise SettingsError(f"environment {env!r} is unknown; use one of {', '.join(ENVIRONMENTS)}")
         return self.accounts[env]
 
-    # --- naming conventions: the same names the model's Terraform root gives its resources ---
+    # --- names: project.yaml's `naming` patterns, which Terraform fills in the same way ---
+
+    def names(self, env: str) -> dict[str, str]:
+        """Every name of this model in ``env``: resource, bucket.artifacts, bucket.audit, ssm_prefix, state_*."""
+        return validation.names(self.naming, slug=self.slug, env=env, account=self.account_id(env), region=self.region)
 
     def resource_name(self, env: str) -> str:
-        """``<slug>-<env>``: pipeline, model package group, ECR repository, KMS alias."""
-        self.account_id(env)
-        return f"{self.slug}-{env}"
+        """Pipeline, model package group, ECR repository, endpoint, KMS alias, role prefix."""
+        return self.names(env)["resource"]
 
     def artifact_bucket(self, env: str) -> str:
-        return f"{self.resource_name(env)}-artifacts-{self.account_id(env)}"
+        return self.names(env)["bucket.artifacts"]
+
+    def audit_bucket(self, env: str) -> str:
+        return self.names(env)["bucket.audit"]
 
     def pipeline_name(self, env: str) -> str:
         return self.resource_name(env)
@@ -99,8 +116,7 @@ class Settings:
         """Where the model's Terraform root publishes ``key`` (see MODEL_SSM_KEYS)."""
         if key not in MODEL_SSM_KEYS:
             raise SettingsError(f"unknown model SSM key {key!r}; use one of {', '.join(MODEL_SSM_KEYS)}")
-        self.account_id(env)
-        return f"/mlops/models/{self.slug}/{env}/{key}"
+        return f"{self.names(env)['ssm_prefix']}/{key}"
 
     def foundation_ssm_parameter(self, env: str, key: str) -> str:
         """Where the account foundation publishes ``key`` (see FOUNDATION_SSM_KEYS)."""
@@ -108,6 +124,11 @@ class Settings:
             raise SettingsError(f"unknown foundation SSM key {key!r}; use one of {', '.join(FOUNDATION_SSM_KEYS)}")
         self.account_id(env)
         return f"{self.ssm_foundation_prefix.rstrip('/')}/{env}/{key}"
+
+    def backend_config(self, env: str) -> dict[str, str]:
+        """The S3 backend of the model's Terraform state in ``env`` (`terraform init -backend-config`)."""
+        names = self.names(env)
+        return {"bucket": names["state_bucket"], "key": names["state_key"], "region": self.region}
 
     def tags(self, env: str) -> dict[str, str]:
         """The tags every AWS resource of this model carries (Terraform uses the same keys)."""
@@ -120,56 +141,50 @@ class Settings:
         }
 
 
-def _get(data: dict[str, Any], dotted: str, kind: type) -> Any:
-    node: Any = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise SettingsError(f"project.yaml: missing key {dotted!r}")
-        node = node[part]
-    if kind is float and isinstance(node, int) and not isinstance(node, bool):
-        node = float(node)
-    if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
-        raise SettingsError(f"project.yaml: {dotted} must be a {kind.__name__}, got {node!r}")
-    return node
-
-
-def parse(data: dict[str, Any]) -> Settings:
-    """Build Settings from the parsed YAML, naming the key of any problem."""
-    goal = _get(data, "model.primary_metric.goal", str)
-    if goal not in {"maximize", "minimize"}:
-        raise SettingsError(f"project.yaml: model.primary_metric.goal must be maximize or minimize, got {goal!r}")
-    accounts = {env: _get(data, f"aws.accounts.{env}", str) for env in ENVIRONMENTS}
+def parse(data: Any, source: str = "project.yaml") -> Settings:
+    """Build Settings from the parsed YAML after every rule passed; else one line per problem."""
+    problems = validation.problems(data)
+    if problems:
+        lines = [f"{source}: {len(problems)} invalid setting(s):"] + [f"  - {p}" for p in problems]
+        raise SettingsError("\n".join(lines))
+    if data["model"]["framework"] != GENERATED_FRAMEWORK:
+        problem = validation.Problem(
+            "model.framework",
+            data["model"]["framework"],
+            f"This repository was generated for {GENERATED_FRAMEWORK}: only its library is installed. "
+            "Generate a new repository for another framework.",
+        )
+        raise SettingsError(f"{source}: 1 invalid setting(s):\n  - {problem}")
+    project, aws, model, training = data["project"], data["aws"], data["model"], data["training"]
+    deployment, governance = data["deployment"], data["governance"]
     return Settings(
-        name=_get(data, "project.name", str),
-        slug=_get(data, "project.slug", str),
-        package=_get(data, "project.package", str),
-        description=_get(data, "project.description", str),
-        owner_name=_get(data, "project.owner.name", str),
-        owner_email=_get(data, "project.owner.email", str),
-        region=_get(data, "aws.region", str),
-        accounts=accounts,
-        ssm_foundation_prefix=_get(data, "aws.ssm_foundation_prefix", str),
-        gitlab_host=_get(data, "gitlab.host", str),
-        gitlab_project_path=_get(data, "gitlab.project_path", str),
-        framework=_get(data, "model.framework", str),
-        problem_type=_get(data, "model.problem_type", str),
-        dataset=_get(data, "model.dataset", str),
-        metric=Metric(
-            name=_get(data, "model.primary_metric.name", str),
-            goal=goal,
-            threshold=_get(data, "model.primary_metric.threshold", float),
-        ),
-        tuning_enabled=_get(data, "training.tuning.enabled", bool),
-        tuning_max_jobs=_get(data, "training.tuning.max_jobs", int),
-        tuning_max_parallel_jobs=_get(data, "training.tuning.max_parallel_jobs", int),
-        processing_instance_type=_get(data, "training.instance_types.processing", str),
-        training_instance_type=_get(data, "training.instance_types.training", str),
-        deployment_strategy=_get(data, "deployment.strategy", str),
-        endpoint_instance_type=_get(data, "deployment.instance_type", str),
-        endpoint_instance_count=_get(data, "deployment.instance_count", int),
-        compliance=_get(data, "governance.compliance", str),
-        data_classification=_get(data, "governance.data_classification", str),
-        cost_center=_get(data, "governance.cost_center", str),
+        name=project["name"],
+        slug=project["slug"],
+        package=project["package"],
+        description=project["description"],
+        owner_name=project["owner"]["name"],
+        owner_email=project["owner"]["email"],
+        region=aws["region"],
+        accounts=dict(aws["accounts"]),
+        ssm_foundation_prefix=aws["ssm_foundation_prefix"],
+        gitlab_host=data["gitlab"]["host"],
+        gitlab_project_path=data["gitlab"]["project_path"],
+        framework=model["framework"],
+        problem_type=model["problem_type"],
+        dataset=model["dataset"],
+        metric=Metric(name=model["primary_metric"]["name"], threshold=float(model["primary_metric"]["threshold"])),
+        tuning_enabled=training["tuning"]["enabled"],
+        tuning_max_jobs=training["tuning"]["max_jobs"],
+        tuning_max_parallel_jobs=training["tuning"]["max_parallel_jobs"],
+        processing_instance_type=training["instance_types"]["processing"],
+        training_instance_type=training["instance_types"]["training"],
+        deployment_strategy=deployment["strategy"],
+        endpoint_instance_type=deployment["instance_type"],
+        endpoint_instance_count=deployment["instance_count"],
+        compliance=governance["compliance"],
+        data_classification=governance["data_classification"],
+        cost_center=governance["cost_center"],
+        naming=dict(data["naming"]),
     )
 
 
@@ -181,15 +196,13 @@ def project_file() -> Path:
     return Path(str(resources.files(__package__).joinpath("project.yaml")))
 
 
-@cache
 def load(path: Path | None = None) -> Settings:
+    """Read and check project.yaml. Callers load once (the CLI keeps it in its click context)."""
     source = path or project_file()
     try:
         data = yaml.safe_load(source.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise SettingsError(f"{source}: project settings file not found") from exc
     except yaml.YAMLError as exc:
-        raise SettingsError(f"{source}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise SettingsError(f"{source}: expected a mapping at the top level")
-    return parse(data)
+        raise SettingsError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from exc
+    return parse(data, str(source))

@@ -64,7 +64,7 @@ def run() -> dict:
     with contract.all_or_nothing(out):
         models.save(bundle, out)
         shutil.copyfile(schema_path, out / schema_mod.SCHEMA_FILE)
-        (out / baseline.BASELINE_FILE).write_text(
+        (out / contract.BASELINE_JSON).write_text(
             json.dumps(baseline.compute(train, schema), indent=2) + "\n", encoding="utf-8"
         )
         (out / "hyperparameters.json").write_text(json.dumps(hyperparameters, indent=2) + "\n", encoding="utf-8")

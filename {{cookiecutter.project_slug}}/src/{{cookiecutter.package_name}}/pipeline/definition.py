@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import boto3
 
-from .. import metrics, models
+from .. import contract, metrics, models
 from ..settings import Settings
 from . import layout
 from .targets import Target
@@ -158,14 +158,14 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
     hyperparameters = {k: str(v) for k, v in models.DEFAULT_HYPERPARAMETERS[cfg.framework][cfg.problem_type].items()}
 
     # --- Preprocess --------------------------------------------------------------------------------
-    dataset_file = PropertyFile(name=layout.DATASET_FILE, output_name="metadata", path=layout.DATASET_JSON)
+    dataset_file = PropertyFile(name=layout.DATASET_FILE, output_name="metadata", path=contract.DATASET_JSON)
     preprocess_args = _processor(cfg, target, params, session, "preprocess").run(
-        inputs=[ProcessingInput(source=params["input_data"], destination=layout.PROCESSING_DATA_IN, input_name="data")],
+        inputs=[ProcessingInput(source=params["input_data"], destination=contract.container_path(*contract.PROCESSING_INPUT, "data"), input_name="data")],
         outputs=[
             ProcessingOutput(
-                output_name=name, source=f"{layout.PROCESSING_OUT}/{name}", destination=_s3(target, "preprocess", name)
+                output_name=name, source=contract.container_path(*contract.PROCESSING_OUTPUT, name), destination=_s3(target, "preprocess", name)
             )
-            for name in layout.PREPROCESS_OUTPUTS
+            for name in contract.PREPROCESS_OUTPUTS
         ],
     )
     preprocess = ProcessingStep(layout.STEP_PREPROCESS, step_args=preprocess_args, property_files=[dataset_file])
@@ -196,7 +196,7 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
     )
     channels = {
         name: TrainingInput(s3_data=split[name].S3Output.S3Uri, content_type="text/csv")
-        for name in layout.TRAINING_CHANNELS
+        for name in contract.TRAINING_CHANNELS
     }
     if cfg.tuning_enabled:
         tuner = HyperparameterTuner(
@@ -225,18 +225,18 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
         training_job = fit.properties.TrainingJobName
 
     # --- Evaluate ----------------------------------------------------------------------------------
-    report = PropertyFile(name=layout.EVALUATION_FILE, output_name="evaluation", path=layout.EVALUATION_JSON)
+    report = PropertyFile(name=layout.EVALUATION_FILE, output_name="evaluation", path=contract.EVALUATION_JSON)
     evaluate_args = _processor(cfg, target, params, session, "evaluate").run(
         inputs=[
-            ProcessingInput(source=model_data, destination=layout.PROCESSING_MODEL_IN, input_name="model"),
+            ProcessingInput(source=model_data, destination=contract.container_path(*contract.PROCESSING_INPUT, "model"), input_name="model"),
             ProcessingInput(
-                source=split["test"].S3Output.S3Uri, destination=layout.PROCESSING_TEST_IN, input_name="test"
+                source=split["test"].S3Output.S3Uri, destination=contract.container_path(*contract.PROCESSING_INPUT, "test"), input_name="test"
             ),
         ],
         outputs=[
             ProcessingOutput(
                 output_name="evaluation",
-                source=f"{layout.PROCESSING_OUT}/evaluation",
+                source=contract.container_path(*contract.PROCESSING_OUTPUT, "evaluation"),
                 destination=_s3(target, "evaluate", "evaluation"),
             ),
         ],
@@ -254,6 +254,7 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
     )
     lineage = {
         "git-commit": target.git_commit,
+        "git-dirty": str(target.git_dirty).lower(),
         "image-uri": params["image"],
         "dataset-uri": params["input_data"],
         "dataset-sha256": JsonGet(step_name=preprocess.name, property_file=dataset_file, json_path="sha256"),
@@ -274,12 +275,12 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
             model_metrics=ModelMetrics(
                 model_statistics=MetricsSource(
                     content_type="application/json",
-                    s3_uri=Join(on="/", values=[evaluation_uri, layout.EVALUATION_JSON]),
+                    s3_uri=Join(on="/", values=[evaluation_uri, contract.EVALUATION_JSON]),
                 ),
             ),
             drift_check_baselines=DriftCheckBaselines(
                 model_data_statistics=MetricsSource(
-                    content_type="application/json", s3_uri=Join(on="/", values=[evaluation_uri, layout.BASELINE_JSON])
+                    content_type="application/json", s3_uri=Join(on="/", values=[evaluation_uri, contract.BASELINE_JSON])
                 ),
             ),
             customer_metadata_properties=lineage,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..errors import MlopsError
 from ..settings import Settings
 from .targets import Target
 
 
-class DeployError(RuntimeError):
+class DeployError(MlopsError):
     """SageMaker refused a request; the message is SageMaker's."""
 
 

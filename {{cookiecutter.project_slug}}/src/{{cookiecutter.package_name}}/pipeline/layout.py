@@ -1,9 +1,12 @@
 """Names the pipeline definition uses: steps, parameters, container paths, S3 prefixes.
 
-No SageMaker SDK here. The local runner reads everything else from the definition JSON itself.
+No SageMaker SDK here; paths inside the container are the contract module's. The local runner reads
+everything else from the definition JSON itself.
 """
 
 from __future__ import annotations
+
+from .. import contract
 
 STEP_PREPROCESS = "Preprocess"
 STEP_TRAIN = "Train"
@@ -22,20 +25,10 @@ PARAM_TRAINING_COUNT = "TrainingInstanceCount"
 PARAM_APPROVAL = "ModelApprovalStatus"
 PARAM_THRESHOLD = "MetricThreshold"
 
-# The container contract (see the package's contract module): real SageMaker paths.
-ML_ROOT = "/opt/ml"
-PROCESSING_DATA_IN = "/opt/ml/processing/input/data"
-PROCESSING_MODEL_IN = "/opt/ml/processing/input/model"
-PROCESSING_TEST_IN = "/opt/ml/processing/input/test"
-PROCESSING_OUT = "/opt/ml/processing/output"
-PREPROCESS_OUTPUTS = ("train", "validation", "test", "metadata")
-TRAINING_CHANNELS = ("train", "validation")
-
-DATASET_FILE = "DatasetMetadata"
-DATASET_JSON = "dataset.json"
+# Container paths and the file names steps and definition share live in the contract module.
+ML_ROOT = contract.DEFAULT_ML_ROOT
+DATASET_FILE = "DatasetMetadata"  # PropertyFile names
 EVALUATION_FILE = "EvaluationReport"
-EVALUATION_JSON = "evaluation.json"
-BASELINE_JSON = "baseline.json"
 
 RUNS_PREFIX = "runs"
 TRAINING_PREFIX = "training"

@@ -10,10 +10,19 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..settings import Settings, SettingsError
+from ..settings import FOUNDATION_SSM_KEYS, MODEL_SSM_KEYS, Settings, SettingsError
 
 # Written into the definition when no commit is known (a render that is not a git repository yet).
 NO_COMMIT = "uncommitted"
+
+
+@dataclass(frozen=True)
+class Source:
+    """The code the pipeline is built from: its commit, and whether the working tree differs from it."""
+
+    commit: str
+    dirty: bool
+    note: str = ""  # why it is dirty, for messages
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,7 @@ class Target:
     model_package_group: str
     image_repository: str
     git_commit: str
+    git_dirty: bool = False
     subnets: tuple[str, ...] = field(default=())
     security_group_ids: tuple[str, ...] = field(default=())
 
@@ -40,23 +50,53 @@ class Target:
         return bool(self.subnets and self.security_group_ids)
 
 
-def git_commit(repo: Path | None = None) -> str:
-    """The commit the definition is built from: CI's variable, else ``git rev-parse HEAD``, else NO_COMMIT."""
-    sha = os.environ.get("CI_COMMIT_SHA", "").strip()
-    if sha:
-        return sha
+def project_root(start: Path | None = None) -> Path | None:
+    """The generated repository's folder: the nearest parent of this package that holds pyproject.toml."""
+    here = (start or Path(__file__)).resolve()
+    return next((p for p in [here, *here.parents] if (p / "pyproject.toml").is_file()), None)
+
+
+def _git(root: Path, *args: str) -> str | None:
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],  # noqa: S607 - git from PATH, like every developer tool
-            cwd=repo,
+        out = subprocess.run(  # noqa: S603 - fixed git arguments, no shell
+            ["git", "-C", str(root), *args],  # noqa: S607 - git from PATH, like every developer tool
             capture_output=True,
             text=True,
-            timeout=5,
+            timeout=10,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
-        return NO_COMMIT
-    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else NO_COMMIT
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def source(root: Path | None = None) -> Source:
+    """The project's own commit and cleanliness.
+
+    Only a git repository whose top level is the project folder counts: a project generated inside another
+    checkout (the template's ``build/``) is not that checkout's commit. CI's ``CI_COMMIT_SHA`` names the
+    commit when git cannot (an image without git); a working tree git can see is still checked for changes.
+    """
+    root = root or project_root()
+    ci_sha = os.environ.get("CI_COMMIT_SHA", "").strip()
+    top = _git(root, "rev-parse", "--show-toplevel") if root else None
+    if root is None or top is None or Path(top).resolve() != root.resolve():
+        if ci_sha:
+            return Source(ci_sha, False)
+        return Source(NO_COMMIT, True, f"{root or 'the project'} is not a git repository of its own")
+    head = _git(root, "rev-parse", "HEAD")
+    if head is None:
+        return Source(ci_sha or NO_COMMIT, True, "the repository has no commit yet")
+    changes = _git(root, "status", "--porcelain", "--untracked-files=normal")
+    if changes:
+        count = len(changes.splitlines())
+        return Source(ci_sha or head, True, f"{count} file(s) differ from commit {head[:12]}")
+    return Source(ci_sha or head, False)
+
+
+def git_commit(root: Path | None = None) -> str:
+    """The commit the definition is built from (see ``source``)."""
+    return source(root).commit
 
 
 def from_conventions(
@@ -64,6 +104,7 @@ def from_conventions(
     env: str,
     *,
     commit: str,
+    dirty: bool = False,
     subnets: tuple[str, ...] = (),
     security_group_ids: tuple[str, ...] = (),
 ) -> Target:
@@ -78,27 +119,23 @@ def from_conventions(
         model_package_group=cfg.model_package_group(env),
         image_repository=cfg.ecr_repository_url(env),
         git_commit=commit,
+        git_dirty=dirty,
         subnets=tuple(subnets),
         security_group_ids=tuple(security_group_ids),
     )
 
 
-def from_ssm(cfg: Settings, env: str, ssm_client, *, commit: str) -> Target:
+def from_ssm(cfg: Settings, env: str, ssm_client, *, commit: str, dirty: bool = False) -> Target:
     """The target as Terraform published it: the model's and the foundation's SSM parameters."""
     names = {
         **{
             ("model", key): cfg.model_ssm_parameter(env, key)
-            for key in (
-                "artifact-bucket",
-                "kms-key-arn",
-                "pipeline-role-arn",
-                "model-package-group",
-                "ecr-repository-url",
-            )
+            for key in MODEL_SSM_KEYS
         },
         **{
             ("foundation", key): cfg.foundation_ssm_parameter(env, key)
-            for key in ("private-subnet-ids", "sagemaker-security-group-id")
+            for key in FOUNDATION_SSM_KEYS
+            if key != "kms-key-arn"
         },
     }
     wanted = list(names.values())
@@ -119,6 +156,7 @@ def from_ssm(cfg: Settings, env: str, ssm_client, *, commit: str) -> Target:
         model_package_group=got[("model", "model-package-group")],
         image_repository=got[("model", "ecr-repository-url")],
         git_commit=commit,
+        git_dirty=dirty,
         subnets=subnets,
         security_group_ids=(got[("foundation", "sagemaker-security-group-id")],),
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from ...errors import MlopsError
 from . import storage
 
 
-class RegistrationFailed(RuntimeError):
+class RegistrationFailed(MlopsError):
     """The request points at artifacts that do not exist, or the registry refused it."""
 
 
@@ -56,3 +58,43 @@ def packages(sm: Any, group: str) -> list[dict[str, Any]]:
         arns.extend(p["ModelPackageArn"] for p in page["ModelPackageSummaryList"])
     described = [sm.describe_model_package(ModelPackageName=arn) for arn in arns]
     return sorted(described, key=lambda p: p.get("ModelPackageVersion", 0))
+
+
+def _evaluation_value(s3: Any, package: dict[str, Any], json_path: str) -> float | None:
+    """The metric at ``json_path`` in the package's evaluation report (its ModelStatistics)."""
+    uri = package.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
+    if not uri:
+        return None
+    bucket, key = storage.split_uri(uri)
+    try:
+        node: Any = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        for part in json_path.split("."):
+            node = node[part]
+        return float(node)
+    except (s3.exceptions.ClientError, KeyError, TypeError, ValueError):
+        return None
+
+
+def summaries(sm: Any, s3: Any, group: str, json_path: str) -> list[dict[str, Any]]:
+    """One line's worth per package of the group, oldest first: version, status, metric, lineage."""
+    try:
+        found = packages(sm, group)
+    except sm.exceptions.ClientError as exc:
+        if "does not exist" in str(exc) or "not found" in str(exc).lower():
+            return []
+        raise
+    out = []
+    for p in found:
+        lineage = p.get("CustomerMetadataProperties", {})
+        out.append(
+            {
+                "version": p.get("ModelPackageVersion"),
+                "arn": p["ModelPackageArn"],
+                "status": p.get("ModelApprovalStatus", ""),
+                "created": p.get("CreationTime"),
+                "metric": _evaluation_value(s3, p, json_path),
+                "commit": lineage.get("git-commit", ""),
+                "dirty": lineage.get("git-dirty") == "true",
+            }
+        )
+    return out

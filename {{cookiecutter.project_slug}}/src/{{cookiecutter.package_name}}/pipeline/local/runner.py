@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ...errors import UsageError
 from . import jobs, registry, storage, tuning
 from .emulator import Aws
 from .expressions import Scope, condition_holds, references, resolve
@@ -27,7 +28,7 @@ from .progress import Progress
 PARAMETER_TYPES = {"String": str, "Integer": int, "Float": float, "Boolean": lambda v: str(v).lower() == "true"}
 
 
-class DefinitionError(ValueError):
+class DefinitionError(UsageError, ValueError):
     """The definition cannot run locally: a cycle, an unknown parameter, an unsupported step type."""
 
 
@@ -319,7 +320,7 @@ def stage_data(aws: Aws, data_dir: Path, uri: str, region: str) -> list[str]:
         storage.ensure_bucket(s3, bucket, region)
     files = sorted(p for p in data_dir.glob("*") if p.is_file() and p.suffix in {".csv", ".json"})
     if not any(p.suffix == ".csv" for p in files):
-        raise FileNotFoundError(f"no CSV files in {data_dir}; write the demo data set first (`data` command)")
+        raise DefinitionError(f"no CSV files in {data_dir}; write the demo data set first (`data` command)")
     bucket, prefix = storage.split_uri(uri)
     keys = []
     for path in files:
