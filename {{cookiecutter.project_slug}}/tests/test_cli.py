@@ -8,6 +8,7 @@ import sys
 from click.testing import CliRunner
 
 from {{ cookiecutter.package_name }} import cli, settings
+from {{ cookiecutter.package_name }}.pipeline import targets
 
 
 def test_settings_prints_json_with_environment_tags():
@@ -104,13 +105,35 @@ def test_pipeline_run_names_an_unknown_parameter(tmp_path):
     assert "unknown parameter(s) Nope" in result.output
 
 
-def test_pipeline_upsert_needs_a_commit(monkeypatch, tmp_path):
-    monkeypatch.delenv("CI_COMMIT_SHA", raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+def test_pipeline_upsert_needs_a_commit(monkeypatch):
+    monkeypatch.setattr(targets, "source", lambda: targets.Source(targets.NO_COMMIT, True, "not a repository"))
     result = CliRunner().invoke(cli.main, ["pipeline", "upsert", "--env", "dev"])
     assert result.exit_code == 2
     assert "no git commit" in result.output
+
+
+def test_pipeline_upsert_from_a_dirty_tree_follows_compliance(monkeypatch, tmp_path, no_network):
+    monkeypatch.setattr(targets, "source", lambda: targets.Source("abc", True, "2 file(s) differ from commit abc"))
+    result = CliRunner().invoke(cli.main, ["pipeline", "upsert", "--env", "dev"])
+{%- if cookiecutter.compliance == "gxp" %}
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "Error: compliance gxp: 2 file(s) differ from commit abc; a registered model must trace to a commit. "
+        "Commit (or stash) first."
+    )
+{%- else %}
+    # standard: allowed, the lineage says git-dirty=true; here it stops at the missing credentials.
+    assert result.exit_code == 1
+    assert "AWS credentials" in result.stderr
+{%- endif %}
+
+
+def test_missing_aws_credentials_are_one_line(no_network):
+    result = CliRunner().invoke(cli.main, ["pipeline", "upsert", "--env", "dev", "--commit", "abc"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: AWS credentials: Unable to locate credentials. Fix: `aws sso login`")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_pipeline_run_needs_the_data_set(tmp_path):

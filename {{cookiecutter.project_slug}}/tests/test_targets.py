@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
 
 from {{ cookiecutter.package_name }} import settings
@@ -22,12 +25,69 @@ def test_vpc_options_come_in_pairs():
         targets.from_conventions(settings.load(), "dev", commit="abc", subnets=("subnet-1",))
 
 
-def test_commit_comes_from_ci_then_git(monkeypatch, tmp_path):
+def _git(cwd, *args):
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t"}
+    env |= {"GIT_COMMITTER_EMAIL": "t@example.com", "PATH": os.environ["PATH"], "HOME": str(cwd)}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A project folder (pyproject.toml) that is a git repository of its own, with one commit."""
+    monkeypatch.delenv("CI_COMMIT_SHA", raising=False)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "first")
+    return project
+
+
+def test_source_is_the_projects_own_clean_commit(repo):
+    assert targets.source(repo) == targets.Source(_git(repo, "rev-parse", "HEAD"), False)
+
+
+def test_uncommitted_changes_make_the_source_dirty(repo):
+    (repo / "pyproject.toml").write_text("[project]\nname = 'y'\n")
+    code = targets.source(repo)
+    assert code.commit == _git(repo, "rev-parse", "HEAD")
+    assert code.dirty and "1 file(s) differ" in code.note
+    (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (repo / "new.py").write_text("")
+    assert targets.source(repo).dirty
+
+
+def test_a_project_inside_another_checkout_has_no_commit_of_its_own(repo):
+    """The template's build/ folder: git would answer with the template's commit."""
+    inner = repo / "build" / "model"
+    inner.mkdir(parents=True)
+    (inner / "pyproject.toml").write_text("")
+    code = targets.source(inner)
+    assert code == targets.Source(targets.NO_COMMIT, True, f"{inner} is not a git repository of its own")
+
+
+def test_ci_names_the_commit_where_git_cannot(tmp_path, monkeypatch):
     monkeypatch.setenv("CI_COMMIT_SHA", "feedbeef")
-    assert targets.git_commit(tmp_path) == "feedbeef"
-    monkeypatch.delenv("CI_COMMIT_SHA")
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    assert targets.source(tmp_path) == targets.Source("feedbeef", False)
+    monkeypatch.delenv("CI_COMMIT_SHA")
     assert targets.git_commit(tmp_path) == targets.NO_COMMIT
+
+
+def test_project_root_is_the_folder_with_pyproject(repo):
+    (repo / "src" / "pkg").mkdir(parents=True)
+    assert targets.project_root(repo / "src" / "pkg" / "module.py") == repo
+
+
+def test_lineage_records_commit_and_dirty_flag():
+    from {{ cookiecutter.package_name }}.pipeline import definition
+
+    target = targets.from_conventions(settings.load(), "dev", commit="abc", dirty=True)
+    steps = definition.definition(settings.load(), target)["Steps"]
+    register = next(s for s in steps if s["Type"] == "Condition")["Arguments"]["IfSteps"][0]
+    assert register["Arguments"]["CustomerMetadataProperties"]["git-commit"] == "abc"
+    assert register["Arguments"]["CustomerMetadataProperties"]["git-dirty"] == "true"
 
 
 def test_upsert_target_is_read_from_ssm():

@@ -15,12 +15,13 @@ one set of tuning ranges serves both.
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .settings import GENERATED_FRAMEWORK as FRAMEWORK
+
+if TYPE_CHECKING:  # numpy and pandas load on first fit/predict: the pipeline definition imports only the tables
+    import numpy as np
+    import pandas as pd
 
 FRAMEWORKS = (FRAMEWORK,)
 PROBLEM_TYPES = ("binary_classification", "regression")
@@ -184,6 +185,8 @@ def fit(
 
 def predict(bundle: dict[str, Any], features: pd.DataFrame) -> np.ndarray:
     """Positive-class probabilities (classification) or predicted values (regression)."""
+    import numpy as np
+
     frame = features[bundle["features"]]
     with _limited():
         if bundle["problem_type"] == "binary_classification":
