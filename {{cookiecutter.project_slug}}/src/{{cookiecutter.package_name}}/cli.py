@@ -308,7 +308,13 @@ def _local_aws(project: Project, env: str, emulated: bool, profile: str | None):
     cfg = project.settings
     if not emulated:
         return emulator.aws(cfg.region, profile)
-    return world.open_world(project.local_dir / "world", account=cfg.account_id(env), region=cfg.region)
+    return world.open_world(
+        project.local_dir / "world",
+        account=cfg.account_id(env),
+        region=cfg.region,
+        cli=cfg.slug,
+        waiting=lambda message: click.echo(message, err=True),
+    )
 
 
 emulator_option = click.option(
@@ -420,7 +426,7 @@ def _where(project: Project, result, emulated: bool) -> str:
     plots = sorted(result.work.glob(f"{layout.STEP_EVALUATE}/**/*.png"))
     registry = "the local world (.mlops/world)" if emulated else "SageMaker"
     cli = project.settings.slug
-    lines = [f"Project:    {_shown(project.root)}"]
+    lines = [f"Project:    {project.root}"]
     if evaluation:
         lines.append(f"Evaluation: {_shown(evaluation[0])}")
     lines += [f"Plot:       {_shown(p)}" for p in plots]
@@ -460,8 +466,9 @@ def registry_list(project: Project, env: str, emulated: bool, profile: str | Non
         click.echo(f"no model packages in {cfg.model_package_group(env)} yet; run `{cfg.slug} pipeline run --local`")
         return
     for p in packages:
+        metric = "?" if p["metric"] is None else f"{p['metric']:.4g}"
         click.echo(
-            f"{p['version']:>3}  {p['status']:<22} {cfg.metric.name}={p['metric']}  "
+            f"{p['version']:>3}  {p['status']:<22} {cfg.metric.name}={metric}  "
             f"commit={p['commit'][:12]}{' (dirty)' if p['dirty'] else ''}  {p['arn']}"
         )
 

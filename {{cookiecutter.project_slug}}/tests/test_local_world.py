@@ -1,0 +1,52 @@
+"""The local AWS world lasts between commands, as AWS does: run, then list, then reset, each its own process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from {{ cookiecutter.package_name }} import cli, settings
+from {{ cookiecutter.package_name }}.data.datasets import write_dataset
+
+from conftest import write_project
+
+
+def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.cli", *args]
+    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_registered_package_outlives_the_command(tmp_path: Path, local_world: Path):
+    project = write_project(tmp_path / "project.yaml", {"training.tuning.enabled": False})
+    env = {**os.environ, settings.PROJECT_FILE_ENV: str(project), cli.LOCAL_DIR_ENV: str(local_world)}
+    cfg = settings.load(project)
+    write_dataset(cfg.dataset, tmp_path / "data")
+
+    run = _cli("pipeline", "run", "--local", "--commit", "abc123", "--data-dir", "data", env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    arn = json.loads(run.stdout)["model_package_arn"]
+    group = cfg.model_package_group("dev")
+    assert arn == f"arn:aws:sagemaker:{cfg.region}:{cfg.account_id('dev')}:model-package/{group}/1"
+    where = dict(line.split(":", 1) for line in run.stderr.splitlines()[-5:] if ":" in line)
+    assert (tmp_path / where["Evaluation"].strip()).is_file()
+    assert where["Next"].strip() == f"{cfg.slug} registry list"
+
+    listed = _cli("registry", "list", "--json", env=env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    packages = json.loads(listed.stdout)
+    assert [(p["version"], p["arn"], p["status"], p["commit"]) for p in packages] == [
+        (1, arn, "PendingManualApproval", "abc123")
+    ]
+    assert packages[0]["metric"] is not None
+
+    again = _cli("pipeline", "run", "--local", "--commit", "abc123", "--data-dir", "data", env=env, cwd=tmp_path)
+    assert json.loads(again.stdout)["model_package_arn"].endswith(f"{group}/2")
+
+    reset = _cli("local", "reset", env=env, cwd=tmp_path)
+    assert reset.returncode == 0 and reset.stdout.startswith("cleared")
+    empty = _cli("registry", "list", "--json", env=env, cwd=tmp_path)
+    assert json.loads(empty.stdout) == []
+    assert not (local_world / "runs").exists()
