@@ -356,3 +356,110 @@ def test_a_failing_job_stops_the_run_with_its_reason(tmp_path):
     assert "column age is missing" in result.failure
     assert keys == []  # nothing uploaded from a failed job
     assert [(s.name, s.status) for s in result.steps] == [("Score", "Failed"), ("Gate", "NotExecuted")]
+
+
+# --- Tuning order: what the sampler is asked does not depend on which trial finishes first ----------------
+
+# More trials than TPE's 10 random start-up trials, so the later asks depend on the results told so far.
+BUDGET, FAILING = 14, 3  # trial 3 (counted from 1) fails
+
+
+def _tuning_request(parallel: int) -> dict:
+    ranges = {
+        "ContinuousParameterRanges": [{"Name": "x", "MinValue": "0", "MaxValue": "1", "ScalingType": "Linear"}],
+        "IntegerParameterRanges": [{"Name": "n", "MinValue": "1", "MaxValue": "9", "ScalingType": "Auto"}],
+    }
+    return {
+        "HyperParameterTuningJobConfig": {
+            "Strategy": "Bayesian",
+            "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "score"},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": BUDGET, "MaxParallelTrainingJobs": parallel},
+            "ParameterRanges": ranges,
+        },
+        "TrainingJobDefinition": {"StaticHyperParameters": {"seed": 42}},
+    }
+
+
+def _score(tuned: dict[str, str]) -> float:
+    return -((float(tuned["x"]) - 0.3) ** 2) - abs(int(tuned["n"]) - 4) / 10
+
+
+def _tune_with_fake_training(monkeypatch, root, parallel, slow, score=_score, failing=FAILING):
+    """tuning.tune with a fake training job that takes 30 ms longer for the trials ``slow(number)`` picks.
+
+    Returns the tuning job's properties, the on_trial reports and the order in which the trials finished.
+    """
+    import time
+
+    finished = []
+
+    def training(spec, job, hyperparameters, root, s3, extra_env=None):
+        number = int(job.split("-")[-2])
+        time.sleep(0.03 if slow(number) else 0.0)
+        finished.append(number)
+        if number == failing:
+            raise jobs.JobFailed(f"{job}: exit code 1")
+        value = score(hyperparameters)
+        return jobs.JobResult(name=job, stdout="", metrics={"score": value}, model_uri=f"s3://b/{job}/model.tar.gz")
+
+    monkeypatch.setattr(jobs, "training", training)
+    reports = []
+    request = _tuning_request(parallel)
+    props = tuning.tune(request, "tune-abc", root, None, on_trial=lambda *report: reports.append(report))
+    return props, reports, finished
+
+
+def _spec_order(parallel: int) -> list[str]:
+    """The job names the rule gives, as a plain loop: trial k is asked once trials 0 .. k - parallel are told,
+    and trials are told in trial order."""
+    config = _tuning_request(parallel)["HyperParameterTuningJobConfig"]
+    sampler = tuning.sampler(int(config["ResourceLimits"]["MaxNumberOfTrainingJobs"]), parallel)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    suggest = tuning.suggesters(config["ParameterRanges"])
+    asked = []
+
+    def tell(trial, tuned):
+        if trial.number + 1 == FAILING:
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        else:
+            study.tell(trial, _score(tuned))
+
+    for k in range(BUDGET):
+        trial = study.ask()
+        asked.append((trial, {name: tuning._as_hyperparameter(pick(trial)) for name, pick in suggest.items()}))
+        if k >= parallel - 1:
+            tell(*asked[k - parallel + 1])
+    for trial, tuned in asked[BUDGET - parallel + 1 :]:
+        tell(trial, tuned)
+    return [tuning._job_name("tune-abc", trial.number, tuned) for trial, tuned in asked]
+
+
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_tuning_asks_the_same_trials_whichever_trial_finishes_first(monkeypatch, tmp_path, parallel):
+    odd_slow = _tune_with_fake_training(monkeypatch, tmp_path / "a", parallel, lambda number: number % 2 == 1)
+    even_slow = _tune_with_fake_training(monkeypatch, tmp_path / "b", parallel, lambda number: number % 2 == 0)
+    (props, reports, _), (other_props, other_reports, _) = odd_slow, even_slow
+    assert reports == other_reports
+    assert props == other_props
+    assert [job for _, _, job, _, _ in reports] == _spec_order(parallel)
+
+
+def test_tuning_reports_every_trial_in_order_and_ranks_the_completed_ones(monkeypatch, tmp_path):
+    props, reports, finished = _tune_with_fake_training(monkeypatch, tmp_path, 3, lambda number: number % 3 == 1)
+    assert finished != sorted(finished)  # the trials did overtake each other
+    assert [number for number, *_ in reports] == list(range(1, BUDGET + 1))
+    assert {number for number, budget, _, value, _ in reports if value is None and budget == BUDGET} == {FAILING}
+    assert "exit code 1" in reports[FAILING - 1][4]
+    assert props["TrainingJobStatusCounters"] == {"Completed": BUDGET - 1, "Failed": 1}
+    values = [s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] for s in props["TrainingJobSummaries"]]
+    assert values == sorted(values, reverse=True)
+    assert props["BestTrainingJob"] == props["TrainingJobSummaries"][0]
+
+
+def test_tuning_ties_go_to_the_lowest_trial_number(monkeypatch, tmp_path):
+    props, _, _ = _tune_with_fake_training(
+        monkeypatch, tmp_path, 3, lambda number: number == 1, score=lambda tuned: 0.5, failing=None
+    )
+    numbers = [int(s["TrainingJobName"].split("-")[-2]) for s in props["TrainingJobSummaries"]]
+    assert numbers == list(range(1, BUDGET + 1))
+    assert props["BestTrainingJob"] == props["TrainingJobSummaries"][0]

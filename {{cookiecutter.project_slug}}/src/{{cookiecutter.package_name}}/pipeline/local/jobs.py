@@ -3,10 +3,13 @@
 Each job gets a work folder standing in for the container's ``/opt/ml``; ``SM_ML_ROOT`` tells the step
 modules where it is. Inputs are copied from S3 before the command starts, outputs are copied back after
 it succeeds, and a Training job's ``model`` folder is packed into ``model.tar.gz`` like SageMaker does.
+The archive depends only on the folder's names and contents (see :func:`pack`), so the same model gives the
+same bytes and the same SHA-256 in every run.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ...errors import MlopsError
 from .. import layout
 from . import storage
 
@@ -34,7 +38,7 @@ def thread_share(parallel: int) -> dict[str, str]:
     return dict.fromkeys(THREAD_VARIABLES, share)
 
 
-class JobFailed(RuntimeError):
+class JobFailed(MlopsError):
     """A job's command exited non-zero; the message holds the reason the step gave."""
 
 
@@ -115,6 +119,31 @@ def parse_metrics(definitions: list[dict[str, str]], text: str) -> dict[str, flo
     return found
 
 
+def _normalized(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """No owner, time or umask of this run in the archive: owner 0, mtime 0, mode 644 (755 if executable)."""
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.mtime = 0
+    info.mode = 0o755 if info.isdir() or info.mode & 0o111 else 0o644
+    return info
+
+
+def pack(folder: Path, archive: Path) -> Path:
+    """``folder``'s tree as a gzipped tar, bit for bit the same for the same names and contents.
+
+    Members in sorted order with the owner, time and mode normalized, and a gzip header with no file
+    name and mtime 0 (``tarfile``'s ``w:gz`` writes the current time there).
+    """
+    with (
+        archive.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for path in sorted(folder.rglob("*")):
+            tar.add(path, arcname=path.relative_to(folder).as_posix(), recursive=False, filter=_normalized)
+    return archive
+
+
 def training(
     spec: dict[str, Any],
     name: str,
@@ -157,10 +186,7 @@ def training(
     }
     cmd = command(algorithm.get("ContainerEntrypoint"), algorithm.get("ContainerArguments"), "train")
     stdout = _run(cmd, root, env, root / "job.log")
-    archive = root / "model.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        for path in sorted(model_dir.iterdir()):
-            tar.add(path, arcname=path.name)
+    archive = pack(model_dir, root / "model.tar.gz")
     output = spec["OutputDataConfig"]
     bucket, prefix = storage.split_uri(output["S3OutputPath"])
     key = "/".join(p for p in (prefix.rstrip("/"), name, "output", "model.tar.gz") if p)
