@@ -123,13 +123,13 @@ def main() -> None:
 def show_settings(project: Project, env: str | None, key: str | None, backend: bool) -> None:
     """Check project.yaml and print the settings as JSON (exit 2 with one line per bad key)."""
     current = project.settings
-    if (key or backend) and not env:
+    if (key or backend) and env is None:
         raise UsageError("--get and --backend need --env")
-    if backend:
+    if backend and env:
         lines = [f"{name} = {json.dumps(value)}" for name, value in current.backend_config(env).items()]
         click.echo("\n".join([*lines, "use_lockfile = true", "encrypt      = true"]))
         return
-    if key:
+    if key and env:
         names = current.names(env)
         if key not in names:
             raise UsageError(f"--get {key}: unknown name; use one of {', '.join(names)}")

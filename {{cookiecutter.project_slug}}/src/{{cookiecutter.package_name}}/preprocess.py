@@ -14,6 +14,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> dict:
     schema, files, frame = load(source)
     parts = split(frame, schema, args.validation_fraction, args.test_fraction, args.seed)
     outputs = {name: contract.processing_output(name) for name in (*SPLITS, METADATA)}
-    metadata = {
+    metadata: dict[str, Any] = {
         "sha256": dataset_sha256(files),
         "rows": len(frame),
         "files": [

@@ -80,9 +80,10 @@ class Model:
                 doc = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise BadRequest(f"the body is not valid JSON ({exc})") from exc
-            records = doc.get("instances") if isinstance(doc, dict) else None
-            if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            found = doc.get("instances") if isinstance(doc, dict) else None
+            if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
                 raise BadRequest('expected {"instances": [{"<feature>": value, ...}, ...]}')
+            records = found
             for number, record in enumerate(records, start=1):
                 missing = [n for n in names if n not in record]
                 extra = [k for k in record if k not in names]

@@ -217,12 +217,12 @@ def _metric_problems(data: Mapping[str, Any]) -> Iterator[Problem]:
         yield Problem("model.dataset", dataset, allowed, fitting[0])
     fact = METRICS[metric]
     if fact["problem_type"] != problem_type:
-        allowed = [name for name, f in METRICS.items() if f["problem_type"] == problem_type]
+        fitting = [name for name, f in METRICS.items() if f["problem_type"] == problem_type]
         yield Problem(
             "model.primary_metric.name",
             metric,
-            f"For problem_type {problem_type} use one of: {', '.join(allowed)}.",
-            allowed[0],
+            f"For problem_type {problem_type} use one of: {', '.join(fitting)}.",
+            fitting[0],
         )
         return
     threshold = _get(data, "model.primary_metric.threshold")

@@ -68,10 +68,12 @@ with _offline():
     from sagemaker.model import Model
     from sagemaker.model_metrics import MetricsSource, ModelMetrics
     from sagemaker.network import NetworkConfig
+    from sagemaker.parameter import ParameterRange
     from sagemaker.processing import ProcessingInput, ProcessingOutput, Processor
     from sagemaker.tuner import CategoricalParameter, ContinuousParameter, HyperparameterTuner, IntegerParameter
     from sagemaker.workflow.condition_step import ConditionStep
     from sagemaker.workflow.conditions import ConditionGreaterThanOrEqualTo, ConditionLessThanOrEqualTo
+    from sagemaker.workflow.entities import PipelineVariable
     from sagemaker.workflow.execution_variables import ExecutionVariables
     from sagemaker.workflow.fail_step import FailStep
     from sagemaker.workflow.functions import Join, JsonGet
@@ -126,7 +128,7 @@ def _processor(cfg: Settings, target: Target, params: dict, session, step: str) 
         image_uri=params["image"],
         instance_count=params["processing_count"],
         instance_type=params["processing_type"],
-        entrypoint=layout.step_command(cfg.package, step),
+        entrypoint=list[str | PipelineVariable](layout.step_command(cfg.package, step)),
         volume_kms_key=target.kms_key,
         output_kms_key=target.kms_key,
         base_job_name=f"{cfg.slug}-{step}",
@@ -136,7 +138,7 @@ def _processor(cfg: Settings, target: Target, params: dict, session, step: str) 
 
 
 def _ranges(framework: str) -> dict:
-    ranges = {}
+    ranges: dict[str, ParameterRange] = {}
     for name, spec in models.TUNING_RANGES[framework].items():
         if spec["type"] == "categorical":
             ranges[name] = CategoricalParameter([str(v) for v in spec["values"]])
@@ -160,10 +162,18 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
     # --- Preprocess --------------------------------------------------------------------------------
     dataset_file = PropertyFile(name=layout.DATASET_FILE, output_name="metadata", path=contract.DATASET_JSON)
     preprocess_args = _processor(cfg, target, params, session, "preprocess").run(
-        inputs=[ProcessingInput(source=params["input_data"], destination=contract.container_path(*contract.PROCESSING_INPUT, "data"), input_name="data")],
+        inputs=[
+            ProcessingInput(
+                source=params["input_data"],
+                destination=contract.container_path(*contract.PROCESSING_INPUT, "data"),
+                input_name="data",
+            )
+        ],
         outputs=[
             ProcessingOutput(
-                output_name=name, source=contract.container_path(*contract.PROCESSING_OUTPUT, name), destination=_s3(target, "preprocess", name)
+                output_name=name,
+                source=contract.container_path(*contract.PROCESSING_OUTPUT, name),
+                destination=_s3(target, "preprocess", name),
             )
             for name in contract.PREPROCESS_OUTPUTS
         ],
@@ -210,9 +220,10 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
             max_parallel_jobs=cfg.tuning_max_parallel_jobs,
             base_tuning_job_name=f"{cfg.slug}-tune",
         )
-        fit = TuningStep(layout.STEP_TUNE, step_args=tuner.fit(inputs=channels))
-        model_data = fit.get_top_model_s3_uri(top_k=0, s3_bucket=target.bucket, prefix=layout.TRAINING_PREFIX)
-        best = fit.properties.BestTrainingJob
+        tune = TuningStep(layout.STEP_TUNE, step_args=tuner.fit(inputs=channels))
+        fit: TuningStep | TrainingStep = tune
+        model_data = tune.get_top_model_s3_uri(top_k=0, s3_bucket=target.bucket, prefix=layout.TRAINING_PREFIX)
+        best = tune.properties.BestTrainingJob
         lineage_hyperparameters = {
             **{k: v for k, v in hyperparameters.items() if k not in tuned},
             **{k: best.TunedHyperParameters[k] for k in tuned},
@@ -228,9 +239,15 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
     report = PropertyFile(name=layout.EVALUATION_FILE, output_name="evaluation", path=contract.EVALUATION_JSON)
     evaluate_args = _processor(cfg, target, params, session, "evaluate").run(
         inputs=[
-            ProcessingInput(source=model_data, destination=contract.container_path(*contract.PROCESSING_INPUT, "model"), input_name="model"),
             ProcessingInput(
-                source=split["test"].S3Output.S3Uri, destination=contract.container_path(*contract.PROCESSING_INPUT, "test"), input_name="test"
+                source=model_data,
+                destination=contract.container_path(*contract.PROCESSING_INPUT, "model"),
+                input_name="model",
+            ),
+            ProcessingInput(
+                source=split["test"].S3Output.S3Uri,
+                destination=contract.container_path(*contract.PROCESSING_INPUT, "test"),
+                input_name="test",
             ),
         ],
         outputs=[
@@ -250,7 +267,8 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
     )
     maximize = cfg.metric.goal == "maximize"
     gate = (ConditionGreaterThanOrEqualTo if maximize else ConditionLessThanOrEqualTo)(
-        left=metric_value, right=params["threshold"]
+        left=metric_value,  # type: ignore[arg-type]  # JsonGet is valid here; the SDK's annotation omits it
+        right=params["threshold"],
     )
     lineage = {
         "git-commit": target.git_commit,
@@ -280,7 +298,8 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
             ),
             drift_check_baselines=DriftCheckBaselines(
                 model_data_statistics=MetricsSource(
-                    content_type="application/json", s3_uri=Join(on="/", values=[evaluation_uri, contract.BASELINE_JSON])
+                    content_type="application/json",
+                    s3_uri=Join(on="/", values=[evaluation_uri, contract.BASELINE_JSON]),
                 ),
             ),
             customer_metadata_properties=lineage,

@@ -128,10 +128,7 @@ def from_conventions(
 def from_ssm(cfg: Settings, env: str, ssm_client, *, commit: str, dirty: bool = False) -> Target:
     """The target as Terraform published it: the model's and the foundation's SSM parameters."""
     names = {
-        **{
-            ("model", key): cfg.model_ssm_parameter(env, key)
-            for key in MODEL_SSM_KEYS
-        },
+        **{("model", key): cfg.model_ssm_parameter(env, key) for key in MODEL_SSM_KEYS},
         **{
             ("foundation", key): cfg.foundation_ssm_parameter(env, key)
             for key in FOUNDATION_SSM_KEYS

@@ -53,7 +53,7 @@ def register(sm: Any, s3: Any, request: dict[str, Any]) -> str:
 
 def packages(sm: Any, group: str) -> list[dict[str, Any]]:
     """Every package of the group, described (newest last)."""
-    arns = []
+    arns: list[str] = []
     for page in sm.get_paginator("list_model_packages").paginate(ModelPackageGroupName=group):
         arns.extend(p["ModelPackageArn"] for p in page["ModelPackageSummaryList"])
     described = [sm.describe_model_package(ModelPackageName=arn) for arn in arns]

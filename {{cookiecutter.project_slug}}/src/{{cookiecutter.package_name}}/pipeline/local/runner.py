@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,12 @@ from .emulator import Aws
 from .expressions import Scope, condition_holds, references, resolve
 from .progress import Progress
 
-PARAMETER_TYPES = {"String": str, "Integer": int, "Float": float, "Boolean": lambda v: str(v).lower() == "true"}
+
+def _boolean(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+PARAMETER_TYPES: dict[str, Callable[[Any], Any]] = {"String": str, "Integer": int, "Float": float, "Boolean": _boolean}
 
 
 class DefinitionError(UsageError, ValueError):
@@ -152,6 +158,8 @@ class Runner:
             },
         )
         self.result = RunResult(execution_id=self.execution_id, status="Executing", work=self.work)
+        self._pending: list[dict[str, Any]] = []
+        self._skipped: list[tuple[dict[str, Any], str]] = []
 
     # --- steps --------------------------------------------------------------------------------------
 
@@ -252,7 +260,7 @@ class Runner:
         self.work.mkdir(parents=True, exist_ok=True)
         (self.work / "definition.json").write_text(json.dumps(self.definition, indent=2), encoding="utf-8")
         self._pending = order(self.definition.get("Steps", []))
-        self._skipped: list[tuple[dict[str, Any], str]] = []
+        self._skipped = []
         unsupported = {s["Type"] for s in self._all_steps() if s["Type"] not in self.HANDLERS}
         if unsupported:
             raise DefinitionError(f"step type(s) {', '.join(sorted(unsupported))} cannot run locally")

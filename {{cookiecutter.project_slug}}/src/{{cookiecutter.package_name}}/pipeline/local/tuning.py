@@ -14,6 +14,7 @@ the lowest trial number.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,13 +40,23 @@ def sampler(budget: int, parallel: int) -> Any:
     """Seeded TPE; with trials in parallel, running trials count as their worst (constant liar)."""
     import optuna
 
-    return optuna.samplers.TPESampler(
-        seed=SEED, constant_liar=parallel > 1, n_startup_trials=startup_trials(budget)
-    )
+    return optuna.samplers.TPESampler(seed=SEED, constant_liar=parallel > 1, n_startup_trials=startup_trials(budget))
 
 
 class TuningFailed(MlopsError):
     """No trial produced the objective metric."""
+
+
+def _suggest_float(trial: Any, *, name: str, low: float, high: float, log: bool) -> float:
+    return trial.suggest_float(name, low, high, log=log)
+
+
+def _suggest_int(trial: Any, *, name: str, low: int, high: int, log: bool) -> int:
+    return trial.suggest_int(name, low, high, log=log)
+
+
+def _suggest_categorical(trial: Any, *, name: str, values: list[Any]) -> Any:
+    return trial.suggest_categorical(name, values)
 
 
 def suggesters(ranges: dict[str, list[dict[str, Any]]]) -> dict[str, Callable[[Any], Any]]:
@@ -57,14 +68,14 @@ def suggesters(ranges: dict[str, list[dict[str, Any]]]) -> dict[str, Callable[[A
     for spec in ranges.get("ContinuousParameterRanges", []):
         name, low, high = spec["Name"], float(spec["MinValue"]), float(spec["MaxValue"])
         log = spec.get("ScalingType") == "Logarithmic" and low > 0
-        found[name] = lambda t, n=name, lo=low, hi=high, lg=log: t.suggest_float(n, lo, hi, log=lg)
+        found[name] = functools.partial(_suggest_float, name=name, low=low, high=high, log=log)
     for spec in ranges.get("IntegerParameterRanges", []):
         name, low, high = spec["Name"], int(spec["MinValue"]), int(spec["MaxValue"])
         log = spec.get("ScalingType") == "Logarithmic" and low > 0
-        found[name] = lambda t, n=name, lo=low, hi=high, lg=log: t.suggest_int(n, lo, hi, log=lg)
+        found[name] = functools.partial(_suggest_int, name=name, low=int(low), high=int(high), log=log)
     for spec in ranges.get("CategoricalParameterRanges", []):
         name, values = spec["Name"], list(spec["Values"])
-        found[name] = lambda t, n=name, v=values: t.suggest_categorical(n, v)
+        found[name] = functools.partial(_suggest_categorical, name=name, values=values)
     return found
 
 

@@ -244,7 +244,9 @@ def _read(path: Path, account: str, cli: str | None) -> dict[str, Any] | None:
 def _base_attributes() -> set[str]:
     from moto.core.base_backend import BackendDict
 
-    return set(vars(BackendDict(object, "probe")))  # type: ignore[arg-type]
+    probe: Any = BackendDict  # an empty BackendDict, only for its own attribute names
+    probe = probe(object, "probe")
+    return set(vars(probe))
 
 
 def _snapshot() -> dict[str, Any]:
@@ -257,7 +259,7 @@ def _snapshot() -> dict[str, Any]:
 
     base = _base_attributes()
     services = {}
-    for live in list(BackendDict._instances):
+    for live in list(BackendDict._instances):  # type: ignore[misc]  # moto's registry of backends in use
         if live.service_name in SERVICES:
             extra = {key: value for key, value in vars(live).items() if key not in base}
             services[live.service_name] = {"backends": dict(live), "attributes": extra}
@@ -268,7 +270,7 @@ def _restore(services: dict[str, Any] | None) -> None:
     from moto.backends import get_backend
 
     for name, saved in (services or {}).items():
-        live = get_backend(name)
+        live: Any = get_backend(name)  # type: ignore[call-overload]  # names from SERVICES, checked by a test
         live.clear()
         live.update(saved["backends"])
         for key, value in saved["attributes"].items():
@@ -387,7 +389,7 @@ class _Pickler(pickle.Pickler):
             der = obj.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
             return _public_key, (der,)
         if isinstance(obj, defaultdict) and (type(obj) is not defaultdict or _is_local_function(obj.default_factory)):
-            factory = obj.default_factory
+            factory: Any = obj.default_factory
             if _is_local_function(factory):
                 template = factory()
                 if not isinstance(template, _EMPTY_CONTAINERS) or template:
