@@ -9,10 +9,10 @@ PYTEST_ARGS ?= -n auto
 CHECKOV_VENV ?= .venv-checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint readme clean
+.PHONY: help demo test test-fast golden lint readme clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 
 test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Run every test of the template
 	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed ## Every test not marked slow (fresh venvs, Terraform, checkov): under 3 minutes
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not slow"
+
+golden: $(VENV)/.installed ## Rewrite tests/golden/ (files each render holds) from renders; review with git diff
+	$(BIN)/python -m tests.golden --write
 
 lint: $(VENV)/.installed ## Lint the template's own Python
 	$(BIN)/ruff check .

@@ -41,6 +41,14 @@ def test_removes_files_and_folders(tmp_path):
     assert (tmp_path / "docs/keep.md").exists()
 
 
+def test_a_folder_left_empty_goes_too(tmp_path):
+    (tmp_path / "docs/validation").mkdir(parents=True)
+    (tmp_path / "docs/validation/plan.md").write_text("x")
+    cleanup.remove_disabled(tmp_path, {"compliance": "standard"})
+    assert not (tmp_path / "docs").exists()
+    assert tmp_path.exists()
+
+
 def test_rule_pointing_at_nothing_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="docs/validation"):
         cleanup.remove_disabled(tmp_path, {"compliance": "standard"})

@@ -13,6 +13,7 @@ import pytest
 from tests.helpers import TEMPLATE
 
 CRUFT = [str(Path(sys.executable).with_name("cruft"))]
+# About 7 s (two renders, three git repositories): cheap enough for `make test-fast`, so not marked slow.
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="cruft needs git")
 
 

@@ -26,6 +26,8 @@ COMBINATIONS = [
     {"framework": "sklearn", "problem_type": "regression", "hyperparameter_tuning": "no",
      "compliance": "gxp", "deployment_strategy": "canary"},
 ]  # fmt: skip
+# Each test builds a fresh virtual environment (or pre-commit's): minutes, so outside `make test-fast`.
+pytestmark = pytest.mark.slow
 # A fresh install plus the suite; generous, because CI machines vary, yet bounded.
 TIMEOUT_SECONDS = 1200
 

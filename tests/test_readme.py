@@ -49,3 +49,36 @@ def test_cruft_update_is_documented_in_both_readmes():
     generated = (TEMPLATE / "{{cookiecutter.project_slug}}" / "README.md").read_text(encoding="utf-8")
     for text in (README, generated):
         assert "cruft update" in text
+
+
+CHANGELOG = TEMPLATE / "CHANGELOG.md"
+
+
+def test_changelog_opens_with_an_unreleased_section_that_lists_changes():
+    """Keep a Changelog: `## [Unreleased]` first, then dated sections, each naming what changed."""
+    assert CHANGELOG.is_file(), "CHANGELOG.md is missing from the template root"
+    text = CHANGELOG.read_text(encoding="utf-8")
+    assert text.startswith("# Changelog\n")
+    sections = re.split(r"^## ", text, flags=re.M)[1:]
+    assert sections, "CHANGELOG.md has no ## sections"
+    assert sections[0].startswith("[Unreleased]\n"), "the first section must be ## [Unreleased]"
+    for section in sections:
+        title, _, body = section.partition("\n")
+        assert title == "[Unreleased]" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", title), f"## {title}: use a date"
+        assert re.search(r"^### (Added|Changed|Deprecated|Removed|Fixed|Security)$", body, re.M), f"## {title}"
+        assert re.search(r"^- \S", body, re.M), f"## {title} lists no change"
+    dates = [s.partition("\n")[0] for s in sections[1:]]
+    assert dates == sorted(dates, reverse=True), "dated sections go newest first"
+
+
+def test_changelog_is_named_where_cruft_update_is_explained():
+    cruft_section = README.split("## Keep generated repositories up to date", 1)[1].split("\n## ", 1)[0]
+    assert "CHANGELOG.md" in cruft_section
+
+
+def test_readme_names_the_fast_and_golden_targets():
+    makefile = (TEMPLATE / "Makefile").read_text(encoding="utf-8")
+    tests_section = README.split("## Tests", 1)[1]
+    for target in ("test-fast", "golden"):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+        assert f"make {target}" in tests_section, target

@@ -47,6 +47,11 @@ def remove_disabled(project_dir: Path, answers: Mapping[str, Any]) -> list[str]:
         else:
             raise FileNotFoundError(f"removal rule points at {relative}, which the template does not render")
         removed.append(relative)
+        # A folder left empty by the removal goes too (docs/ once docs/validation is gone).
+        parent = target.parent
+        while parent != project_dir and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
     return removed
 
 

@@ -14,11 +14,14 @@ import time
 from pathlib import Path
 
 import boto3
+import pytest
 
 from tests.terraform.conftest import copy_root, render_model_root
 from tests.terraform.emulator import MOTO_ACCOUNT, moto_server, override
 from tests.terraform.tf import FOUNDATION, init, terraform
 
+# A moto server and two full applies and destroys: minutes, so outside `make test-fast`.
+pytestmark = pytest.mark.slow
 REGION = "eu-west-1"
 SLUG = "breast-cancer-classifier"
 UNSUPPORTED_BY_MOTO = {"create_conformance_pack": False}

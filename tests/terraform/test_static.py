@@ -16,6 +16,8 @@ from tests.helpers import CHOICES
 from tests.terraform.conftest import copy_root, render_model_root
 from tests.terraform.tf import FOUNDATION, checkov, init, terraform
 
+# terraform init + test per root, and checkov: tens of seconds each, so outside `make test-fast`.
+pytestmark = pytest.mark.slow
 TERRAFORM_ANSWERS = [
     {"compliance": c, "deployment_strategy": s}
     for c, s in itertools.product(CHOICES["compliance"], CHOICES["deployment_strategy"])

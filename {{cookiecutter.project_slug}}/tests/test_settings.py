@@ -142,9 +142,8 @@ def test_bad_edit_through_the_cli_is_stderr_exit_2_and_no_traceback(tmp_path: Pa
     path = write_project(tmp_path / "project.yaml", {"aws.region": "mars-1", "aws.accounts.dev": "123"})
     env = {**os.environ, settings.PROJECT_FILE_ENV: str(path)}
     for args in (["settings"], ["pipeline", "definition", "--commit", "abc"], ["data", "--dest", str(tmp_path)]):
-        run = subprocess.run(
-            [sys.executable, "-m", "{{ cookiecutter.package_name }}.cli", *args], env=env, capture_output=True, text=True
-        )
+        command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.cli", *args]
+        run = subprocess.run(command, env=env, capture_output=True, text=True)
         assert run.returncode == 2, (args, run.stderr)
         assert run.stdout == ""
         assert "Traceback" not in run.stderr
