@@ -169,3 +169,8 @@ def test_instance_type_rule_accepts_every_sagemaker_instance_type(shape):
 
 def test_metric_facts_cover_both_problem_types():
     assert {fact["problem_type"] for fact in RULES.METRICS.values()} == set(CHOICES["problem_type"])
+
+
+def test_loading_the_rules_leaves_no_bytecode_in_the_template_tree():
+    validation.load_rules(TEMPLATE)
+    assert not (TEMPLATE / validation.PACKAGE_TREE / "__pycache__").exists()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib.util
 import sys
 import tempfile
 from pathlib import Path
@@ -30,24 +29,14 @@ from cookiecutter.main import cookiecutter
 TEMPLATE = Path(__file__).resolve().parent.parent
 PROJECT_TREE = TEMPLATE / "{{cookiecutter.project_slug}}"
 sys.path.insert(0, str(TEMPLATE / "hooks"))
+from mlops_hooks.locate import load_project_module  # noqa: E402
 from mlops_hooks.validation import choices  # noqa: E402
 
 SLUG = "{{ cookiecutter.project_slug }}"
 
 
 def generated_lock_tool() -> ModuleType:
-    source = PROJECT_TREE / "tools" / "lock.py"
-    spec = importlib.util.spec_from_file_location("generated_lock", source)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {source}")
-    module = importlib.util.module_from_spec(spec)
-    # No __pycache__ beside the source: cookiecutter would copy it into every generated repository.
-    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = writes_bytecode
-    return module
+    return load_project_module(TEMPLATE, "tools/lock.py", "generated_lock")
 
 
 def compile_framework(framework: str, workdir: Path, tool: ModuleType, uv: str, upgrade: bool) -> dict[str, str]:

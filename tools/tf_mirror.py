@@ -10,30 +10,15 @@ mirror exists nothing is written, so a real user's Terraform set-up is left unto
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
-SOURCE = Path(__file__).resolve().parent.parent / "{{cookiecutter.project_slug}}" / "tools" / "tf_mirror.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generated_tf_mirror", SOURCE)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {SOURCE}")
-    module = importlib.util.module_from_spec(spec)
-    # No __pycache__ beside the source: cookiecutter would copy it into every generated repository.
-    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = writes_bytecode
-    return module
-
+TEMPLATE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TEMPLATE / "hooks"))
+from mlops_hooks.locate import load_project_module  # noqa: E402
 
 # The module itself: patch its attributes (SEARCH_ROOTS, ...) to change what the functions see.
-implementation = _load()
+implementation = load_project_module(TEMPLATE, "tools/tf_mirror.py", "generated_tf_mirror")
 PROVIDER: Path = implementation.PROVIDER
 find_mirror = implementation.find_mirror
 write_cli_config = implementation.write_cli_config

@@ -9,16 +9,15 @@ answer and a later edit of project.yaml meet the same rule and the same wording.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-PROJECT_TREE = Path("{{cookiecutter.project_slug}}")
+from .locate import PROJECT_TREE, load_options, load_project_module
+
 PACKAGE_TREE = PROJECT_TREE / "src" / "{{cookiecutter.package_name}}"
 PROJECT_FILE = PACKAGE_TREE / "project.yaml"
 
@@ -76,20 +75,13 @@ class FieldError:
 
 def load_rules(template_dir: Path) -> ModuleType:
     """The generated package's validation module, loaded from the template tree."""
-    path = template_dir / PACKAGE_TREE / "validation.py"
-    spec = importlib.util.spec_from_file_location("mlops_project_validation", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+    return load_project_module(
+        template_dir, str(PACKAGE_TREE.relative_to(PROJECT_TREE) / "validation.py"), "mlops_project_validation"
+    )
 
 
 def choices(template_dir: Path) -> dict[str, list[str]]:
     """Answers with a fixed set of values, and those values, as the schema states them (default first)."""
-    from .locate import load_options
-
     rules = load_rules(template_dir)
     schema = rules.load_schema(template_dir / PACKAGE_TREE / "project.schema.json")
     options = load_options(template_dir)
