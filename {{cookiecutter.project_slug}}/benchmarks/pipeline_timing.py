@@ -47,7 +47,7 @@ def project_file(folder: Path, tuning: bool, parallel: int) -> Path:
     """The shipped project.yaml on the breast-cancer data (classification, AUC), with this tuning set-up."""
     data = yaml.safe_load(settings.project_file().read_text(encoding="utf-8"))
     data["model"].update(problem_type="binary_classification", dataset="breast_cancer")
-    data["model"]["primary_metric"] = {"name": "auc", "goal": "maximize", "threshold": 0.9}
+    data["model"]["primary_metric"] = {"name": "auc", "threshold": 0.9}
     data["training"]["tuning"] = {"enabled": tuning, "max_jobs": TRIALS, "max_parallel_jobs": parallel}
     path = folder / f"project-{'tuned' if tuning else 'untuned'}-{parallel}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

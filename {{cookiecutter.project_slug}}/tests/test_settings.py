@@ -200,3 +200,16 @@ def test_ssm_names_match_what_terraform_publishes():
     published = (root / "terraform" / "ssm.tf").read_text(encoding="utf-8")
     for key in settings.MODEL_SSM_KEYS:
         assert f'"{key}"' in published, key
+
+
+def test_benchmark_project_files_are_valid(tmp_path: Path):
+    """benchmarks/ is not run by the suite; the settings it writes must still pass the rules."""
+    import importlib.util
+
+    source = Path(__file__).resolve().parents[1] / "benchmarks" / "pipeline_timing.py"
+    spec = importlib.util.spec_from_file_location("pipeline_timing", source)
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for tuning, parallel in ((True, 2), (False, 1)):
+        settings.load(bench.project_file(tmp_path, tuning, parallel))
