@@ -34,3 +34,12 @@ def test_bad_answers_on_the_command_line(tmp_path):
     assert "aws_account_id_prod: '42' is not valid." in result.stderr and "12 digits" in result.stderr
     assert "author_email: 'nobody' is not valid." in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_default_slug_script_runs_from_anywhere(tmp_path):
+    """`make demo` runs it as a script: the template's own Jinja extension must load outside pytest too."""
+    run = subprocess.run(
+        [sys.executable, str(TEMPLATE / "tools" / "default_slug.py")], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "breast-cancer-classifier"
