@@ -420,12 +420,20 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _command(name: str) -> str:
+    """This CLI as the person can type it: its name when on PATH, else its path in this virtual environment."""
+    script = Path(sys.executable).parent / name
+    if shutil.which(name) or not script.exists():
+        return name
+    return _shown(script)
+
+
 def _where(project: Project, result, emulated: bool) -> str:
     """Where a person finds what the run made, and what to run next."""
     evaluation = sorted(result.work.glob(f"{layout.STEP_EVALUATE}/**/{contract.EVALUATION_JSON}"))
     plots = sorted(result.work.glob(f"{layout.STEP_EVALUATE}/**/*.png"))
     registry = "the local world (.mlops/world)" if emulated else "SageMaker"
-    cli = project.settings.slug
+    cli = _command(project.settings.slug)
     lines = [f"Project:    {project.root}"]
     if evaluation:
         lines.append(f"Evaluation: {_shown(evaluation[0])}")
