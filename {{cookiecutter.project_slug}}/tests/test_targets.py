@@ -72,7 +72,7 @@ def test_ci_names_the_commit_where_git_cannot(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     assert targets.source(tmp_path) == targets.Source("feedbeef", False)
     monkeypatch.delenv("CI_COMMIT_SHA")
-    assert targets.git_commit(tmp_path) == targets.NO_COMMIT
+    assert targets.source(tmp_path).commit == targets.NO_COMMIT
 
 
 def test_project_root_is_the_folder_with_pyproject(repo):

@@ -94,11 +94,6 @@ def source(root: Path | None = None) -> Source:
     return Source(ci_sha or head, False)
 
 
-def git_commit(root: Path | None = None) -> str:
-    """The commit the definition is built from (see ``source``)."""
-    return source(root).commit
-
-
 def from_conventions(
     cfg: Settings,
     env: str,
