@@ -42,6 +42,30 @@ def test_registered_package_outlives_the_command(tmp_path: Path, local_world: Pa
     ]
     assert packages[0]["metric"] is not None
 
+    # The steward signs in a later command; the trail holds the run, the registration and the signature.
+    approved = _cli("approve", "1", "--name", "Jane Steward", "--meaning", "approval", env=env, cwd=tmp_path)
+    assert approved.returncode == 0, approved.stderr
+    assert approved.stdout.startswith(f"Approved: {arn}")
+    twice = _cli("approve", "1", "--name", "Jane Steward", "--meaning", "approval", env=env, cwd=tmp_path)
+    assert twice.returncode == 1
+    assert twice.stderr.strip().splitlines() == [
+        "Error: refused: the package is Approved, not PendingManualApproval "
+        "(recorded as audit entry 9; published to the model's topic)"
+    ]
+    shown = json.loads(_cli("audit", "show", "--json", env=env, cwd=tmp_path).stdout)
+    assert [e["action"] for e in shown] == [
+        "pipeline.started",
+        *["step.finished"] * 4,
+        "model.registered",
+        "step.finished",
+        "model.approved",
+        "signature.refused",
+    ]
+    assert "-pipeline/" in shown[0]["actor"] and "-approver/" in shown[7]["actor"]
+    verified = _cli("audit", "verify", env=env, cwd=tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    assert "9 entries, 1 signatures verified" in verified.stdout
+
     again = _cli("pipeline", "run", "--local", "--commit", "abc123", "--data-dir", "data", env=env, cwd=tmp_path)
     assert json.loads(again.stdout)["model_package_arn"].endswith(f"{group}/2")
 

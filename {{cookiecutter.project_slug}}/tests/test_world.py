@@ -133,6 +133,23 @@ def test_the_world_is_saved_when_the_command_fails(tmp_path):
         assert [b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]] == ["kept"]
 
 
+def test_every_object_version_is_kept(tmp_path):
+    """An object written again keeps its old version across commands (the audit trail's overwrite evidence)."""
+    with _open(tmp_path) as aws:
+        s3 = aws.client("s3")
+        s3.create_bucket(Bucket="versions", CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_versioning(Bucket="versions", VersioningConfiguration={"Status": "Enabled"})
+        for body in (b"first", b"second"):
+            s3.put_object(Bucket="versions", Key="k", Body=body)
+    with _open(tmp_path) as aws:
+        s3 = aws.client("s3")
+        versions = s3.list_object_versions(Bucket="versions")["Versions"]
+        assert len(versions) == 2
+        oldest = next(v for v in versions if not v["IsLatest"])
+        assert s3.get_object(Bucket="versions", Key="k", VersionId=oldest["VersionId"])["Body"].read() == b"first"
+        assert s3.get_object(Bucket="versions", Key="k")["Body"].read() == b"second"
+
+
 def test_reset_empties_the_world(tmp_path):
     assert not world.reset(tmp_path / "never-opened")
     with _open(tmp_path) as aws:

@@ -7,6 +7,8 @@ Settings are read once per command into the click context (``Project``), and eve
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import dataclasses
 import json
 import os
@@ -280,11 +282,18 @@ def pipeline_upsert(project: Project, env: str, commit: str | None, profile: str
 @pass_project
 def pipeline_start(project: Project, env: str, profile: str | None, parameters: tuple[str, ...]) -> None:
     """Start an execution of the pipeline in SageMaker."""
+    from .governance.context import Governance
     from .pipeline import deploy
+    from .pipeline.local import emulator
 
     cfg = project.settings
-    _, sm = _aws_clients(cfg, profile)
-    click.echo(deploy.start(sm, cfg.pipeline_name(env), _key_values(parameters)))
+    values = _key_values(parameters)
+    with emulator.aws(cfg.region, profile) as aws:
+        execution = deploy.start(aws.client("sagemaker"), cfg.pipeline_name(env), values)
+        Governance(cfg, env, aws).record(
+            "pipeline.started", execution, {"pipeline": cfg.pipeline_name(env), "parameters": values}
+        )
+    click.echo(execution)
 
 
 @pipeline.command("status")
@@ -315,6 +324,17 @@ def _local_aws(project: Project, env: str, emulated: bool, profile: str | None):
         cli=cfg.slug,
         waiting=lambda message: click.echo(message, err=True),
     )
+
+
+def _pipeline_identity(cfg: settings.Settings, env: str, aws):
+    """Locally the run acts as the pipeline role (as SageMaker does on AWS); on AWS as the caller."""
+    from .governance import local as local_governance
+    from .governance.context import Governance
+
+    if aws.emulated:
+        local_governance.ensure(aws, cfg, env)
+        aws = local_governance.assume(aws, cfg.pipeline_role_arn(env), "local-pipeline-run")
+    return Governance(cfg, env, aws), aws
 
 
 emulator_option = click.option(
@@ -385,9 +405,10 @@ def pipeline_run(
         json.loads(definition_file.read_text(encoding="utf-8")) if definition_file else _definition(cfg, target)
     )
     with _local_aws(project, env, emulated, profile) as aws:
+        gov, runs_as = _pipeline_identity(cfg, env, aws)
         result = runner.run_local(
             definition,
-            aws,
+            runs_as,
             pipeline_name=cfg.pipeline_name(env),
             bucket=target.bucket,
             region=cfg.region,
@@ -395,6 +416,7 @@ def pipeline_run(
             data_dir=data_dir,
             work_dir=work_dir or project.local_dir / "runs",
             parameters=_key_values(parameters),
+            events=gov.record,
         )
     click.echo(
         json.dumps(
@@ -479,6 +501,258 @@ def registry_list(project: Project, env: str, emulated: bool, profile: str | Non
             f"{p['version']:>3}  {p['status']:<22} {cfg.metric.name}={metric}  "
             f"commit={p['commit'][:12]}{' (dirty)' if p['dirty'] else ''}  {p['arn']}"
         )
+
+
+# --- governance: audit trail, e-signatures, validation report ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def _governance(project: Project, env: str, emulated: bool, profile: str | None, *, signer: str | None = None):
+    """The model's governance in ENV: the local world (resources made on first use) or AWS.
+
+    Locally a ``signer`` acts as an emulator session of the approver role, named after them: an identity distinct
+    from the pipeline's. On AWS the caller's credentials are the identity (the steward assumed the approver role).
+    """
+    from .governance import local as local_governance
+    from .governance.context import Governance
+
+    cfg = project.settings
+    with _local_aws(project, env, emulated, profile) as aws:
+        if aws.emulated:
+            local_governance.ensure(aws, cfg, env)
+            if signer is not None:
+                aws = local_governance.assume(aws, cfg.approver_role_arn(env), signer, source_identity=signer)
+        yield Governance(cfg, env, aws)
+
+
+def _trusted_keys(gov, key_files: tuple[Path, ...], offline: bool) -> set[str] | None:
+    """Fingerprints of the signing keys to trust: the model's KMS key (unless --offline) and any --public-key."""
+    from cryptography.hazmat.primitives import serialization
+
+    from .governance import signatures
+
+    trusted: set[str] = set()
+    for path in key_files:
+        data = path.read_bytes()
+        try:
+            key = (
+                serialization.load_pem_public_key(data)
+                if data.lstrip().startswith(b"-----")
+                else serialization.load_der_public_key(data)
+            )
+        except ValueError as exc:
+            raise UsageError(f"--public-key {path}: not a PEM or DER public key ({exc})") from exc
+        der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        trusted.add(signatures.fingerprint(base64.b64encode(der).decode()))
+    if not offline:
+        _, current = signatures.public_key(gov.client("kms"), gov.signing_key)
+        trusted.add(signatures.fingerprint(current))
+    return trusted if trusted else None
+
+
+@main.group()
+def audit() -> None:
+    """The model's hash-chained audit trail (one S3 object per entry, Object Lock)."""
+
+
+def _short(arn: str) -> str:
+    """The readable end of an ARN: role/session, model-package/group/3, execution id."""
+    return arn.split(":", 5)[-1] if arn.startswith("arn:") else arn
+
+
+def _summary(entry: dict) -> str:
+    details = entry["details"]
+    signature = details.get("signature", {}).get("payload", {})
+    if signature:
+        return f"{signature.get('printed_name')} ({signature.get('meaning')}) {details.get('decision', '')}".strip()
+    for key in ("reason", "step", "status", "sha256"):
+        if key in details:
+            return f"{key}={str(details[key])[:60]}"
+    return ""
+
+
+@audit.command("show")
+@env_option
+@emulator_option
+@profile_option
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+@click.option("--last", type=click.IntRange(min=1), default=None, help="Only the last N entries.")
+@pass_project
+def audit_show(
+    project: Project, env: str, emulated: bool, profile: str | None, as_json: bool, last: int | None
+) -> None:
+    """List the audit trail's entries, oldest first: seq, UTC time, action, actor, subject."""
+    with _governance(project, env, emulated, profile) as gov:
+        entries = gov.required_trail().entries()
+    entries = entries[-last:] if last else entries
+    if as_json:
+        click.echo(json.dumps(entries, indent=2))
+        return
+    if not entries:
+        click.echo(f"the audit trail of {project.settings.slug} in {env} is empty")
+        return
+    for e in entries:
+        click.echo(
+            f"{e['seq']:>5}  {e['time'][:19]}Z  {e['action']:<20} {_short(e['actor']):<45} "
+            f"{_short(e['subject'])}  {_summary(e)}".rstrip()
+        )
+
+
+@audit.command("verify")
+@env_option
+@emulator_option
+@profile_option
+@click.option(
+    "--public-key",
+    "key_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also trust this signing public key (PEM or DER), e.g. one that was replaced.",
+)
+@click.option("--offline", is_flag=True, help="Do not ask KMS for the current key: trust only --public-key files.")
+@pass_project
+def audit_verify(
+    project: Project, env: str, emulated: bool, profile: str | None, key_files: tuple[Path, ...], offline: bool
+) -> None:
+    """Recompute the whole chain and every signature; exit 1 naming the first bad entry and why."""
+    with _governance(project, env, emulated, profile) as gov:
+        trail = gov.required_trail()
+        trusted = _trusted_keys(gov, key_files, offline)
+        result = trail.verify(trusted)
+    if not result.ok:
+        for finding in result.findings[1:]:
+            click.echo(f"  also {finding}", err=True)
+        raise MlopsError(result.summary())
+    click.echo(result.summary())
+
+
+package_argument = click.argument("package")
+name_option = click.option("--name", "printed_name", required=True, help="Your printed full name (Part 11 §11.50).")
+meaning_option = click.option(
+    "--meaning",
+    type=click.Choice(["review", "approval", "responsibility"]),
+    required=True,
+    help="What your signature means (Part 11 §11.50): review, approval or responsibility.",
+)
+
+
+def _decide(project: Project, env: str, emulated: bool, profile: str | None, package: str, **kwargs) -> None:
+    from .governance import approval
+
+    with _governance(project, env, emulated, profile, signer=kwargs["printed_name"]) as gov:
+        done = approval.decide(gov, package, **kwargs)
+    where = f"audit entry {done.audit_seq}" if done.audit_seq else "the package"
+    signed = f"signed with {done.signature.key_id} ({done.signature.algorithm})" if done.signature else "unsigned"
+    click.echo(f"{done.status}: {done.package_arn}")
+    click.echo(f"  by {done.identity}, {signed}; recorded in {where}")
+
+
+@main.command("approve")
+@package_argument
+@name_option
+@meaning_option
+@env_option
+@emulator_option
+@profile_option
+@pass_project
+def approve(
+    project: Project, package: str, printed_name: str, meaning: str, env: str, emulated: bool, profile: str | None
+) -> None:
+    """Approve model PACKAGE (version number or ARN) with your electronic signature.
+
+    Refused, and recorded as a failed attempt, when you registered it yourself, it is not PendingManualApproval,
+    its artifact changed since registration or its metric gate result is missing. Locally you sign as an
+    emulator session of the approver role; on AWS as the approver role your credentials assumed.
+    """
+    _decide(project, env, emulated, profile, package, printed_name=printed_name, meaning=meaning, decision="approved")
+
+
+@main.command("reject")
+@package_argument
+@name_option
+@meaning_option
+@click.option("--reason", required=True, help="Why the model is rejected (recorded and signed).")
+@env_option
+@emulator_option
+@profile_option
+@pass_project
+def reject(
+    project: Project,
+    package: str,
+    printed_name: str,
+    meaning: str,
+    reason: str,
+    env: str,
+    emulated: bool,
+    profile: str | None,
+) -> None:
+    """Reject model PACKAGE (version number or ARN) with your electronic signature and a reason."""
+    _decide(
+        project,
+        env,
+        emulated,
+        profile,
+        package,
+        printed_name=printed_name,
+        meaning=meaning,
+        decision="rejected",
+        reason=reason,
+    )
+
+
+@main.command("report")
+@package_argument
+@env_option
+@emulator_option
+@profile_option
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where reports/<model>-v<N>/ goes.",
+)
+@click.option(
+    "--junit",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="JUnit XML of the test run to include (CI passes its own).",
+)
+@click.option(
+    "--checkov",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="checkov JSON output (`checkov -o json`) to include.",
+)
+@pass_project
+def report(
+    project: Project,
+    package: str,
+    env: str,
+    emulated: bool,
+    profile: str | None,
+    output_dir: Path,
+    junit: Path | None,
+    checkov: Path | None,
+) -> None:
+    """Write the validation report of PACKAGE (HTML + JSON) and create or update its SageMaker Model Card.
+
+    Holds lineage, metrics against the gate, every signature, the audit chain's verification, test and checkov
+    results when given, and the Part 11 traceability matrix (missing evidence shows as missing). The JSON's
+    SHA-256 is printed in the HTML footer and recorded in the audit trail.
+    """
+    from .governance import report as validation_report
+
+    with _governance(project, env, emulated, profile) as gov:
+        trusted = _trusted_keys(gov, (), offline=False)
+        done = validation_report.write_report(
+            gov, package, output_dir, junit=junit, checkov=checkov, root=project.root, trusted=trusted
+        )
+    click.echo(f"Report:     {_shown(done.html)}")
+    click.echo(f"JSON:       {_shown(done.json)} (sha256 {done.sha256})")
+    click.echo(f"Model card: {done.model_card} ({done.card_status})")
+    if done.audit_seq is not None:
+        click.echo(f"Recorded:   audit entry {done.audit_seq}")
 
 
 @main.group()

@@ -26,6 +26,9 @@ PROCESSING_OUTPUT = ("processing", "output")
 # Files the steps write that the pipeline definition names (PropertyFiles, model metrics, baselines).
 DATASET_JSON = "dataset.json"  # preprocess: metadata/dataset.json (row counts, SHA-256 of the data)
 EVALUATION_JSON = "evaluation.json"  # evaluate: model-quality metrics
+# evaluation.json's section with the SHA-256 of the evaluated model archive: the package records it, approval
+# re-hashes the artifact in S3 against it, the signature binds it.
+ARTIFACT_SECTION = "model_artifact"
 BASELINE_JSON = "baseline.json"  # train, copied by evaluate: the drift baseline
 # Preprocess's outputs, and the ones training reads as channels.
 PREPROCESS_OUTPUTS = ("train", "validation", "test", "metadata")

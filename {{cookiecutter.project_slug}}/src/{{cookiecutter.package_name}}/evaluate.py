@@ -8,6 +8,7 @@ plots, and the model's drift baseline (the model package registers it from here)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -42,16 +43,26 @@ def _test_file(folder: Path) -> Path:
     return files[0]
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def run() -> dict:
     out = contract.processing_output("evaluation")
+    archive = contract.processing_input("model") / MODEL_ARCHIVE
     with tempfile.TemporaryDirectory() as tmp:
-        model_dir = unpack(contract.processing_input("model") / MODEL_ARCHIVE, Path(tmp))
+        model_dir = unpack(archive, Path(tmp))
         schema = schema_mod.load(model_dir / schema_mod.SCHEMA_FILE)
         bundle = models.load(model_dir)
         test = schema_mod.read_csv(_test_file(contract.processing_input("test")), schema)
         y_true = test[schema.target.name].to_numpy()
         scores = models.predict(bundle, test[schema.feature_names])
         report = metrics.report(bundle["problem_type"], y_true, scores)
+        report[contract.ARTIFACT_SECTION] = {"sha256": file_sha256(archive), "bytes": archive.stat().st_size}
         out.mkdir(parents=True, exist_ok=True)
         with contract.all_or_nothing(out):
             (out / contract.EVALUATION_JSON).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

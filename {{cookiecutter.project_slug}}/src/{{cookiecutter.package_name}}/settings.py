@@ -73,6 +73,8 @@ class Settings:
     compliance: str
     data_classification: str
     cost_center: str
+    audit_trail: bool
+    e_signatures: bool
     naming: dict[str, str]
 
     def account_id(self, env: str) -> str:
@@ -104,6 +106,17 @@ class Settings:
 
     def pipeline_role_arn(self, env: str) -> str:
         return f"arn:aws:iam::{self.account_id(env)}:role/{self.resource_name(env)}-pipeline"
+
+    def approver_role_arn(self, env: str) -> str:
+        return f"arn:aws:iam::{self.account_id(env)}:role/{self.resource_name(env)}-approver"
+
+    def signing_key_alias_arn(self, env: str) -> str:
+        """The asymmetric key that signs approvals (terraform/kms.tf ``aws_kms_alias.signing``)."""
+        return f"arn:aws:kms:{self.region}:{self.account_id(env)}:alias/{self.resource_name(env)}-signing"
+
+    def events_topic_arn(self, env: str) -> str:
+        """The model's notification topic (terraform/events.tf ``aws_sns_topic.events``)."""
+        return f"arn:aws:sns:{self.region}:{self.account_id(env)}:{self.resource_name(env)}-events"
 
     def kms_key_alias_arn(self, env: str) -> str:
         """The model key by alias: resolvable offline; upsert uses the key ARN from SSM instead."""
@@ -184,6 +197,8 @@ def parse(data: Any, source: str = "project.yaml") -> Settings:
         compliance=governance["compliance"],
         data_classification=governance["data_classification"],
         cost_center=governance["cost_center"],
+        audit_trail=governance["audit_trail"],
+        e_signatures=governance["e_signatures"],
         naming=dict(data["naming"]),
     )
 

@@ -52,6 +52,8 @@ METRICS: dict[str, dict[str, Any]] = {
     "r2": {"problem_type": "regression", "goal": "maximize", "min": -1.0, "max": 1.0},
 }
 DATASETS = {"breast_cancer": "binary_classification", "diabetes": "regression"}
+# Governance controls that compliance gxp requires (standard may switch them off).
+GXP_CONTROLS = ("audit_trail", "e_signatures")
 # Blue/green canary and linear shift part of the fleet first, which needs at least two instances.
 MIN_INSTANCES_FOR_SHIFTING = 2
 # S3 bucket names and SageMaker resource names (pipeline, endpoint, model package group) are 3-63 characters.
@@ -286,6 +288,15 @@ def cross_field(data: Mapping[str, Any]) -> Iterator[Problem]:
             f"{MIN_INSTANCES_FOR_SHIFTING} instances; raise the count or use all_at_once.",
             MIN_INSTANCES_FOR_SHIFTING,
         )
+    if _get(data, "governance.compliance") == "gxp":
+        for control in GXP_CONTROLS:
+            if _get(data, f"governance.{control}") is not True:
+                yield Problem(
+                    f"governance.{control}",
+                    _get(data, f"governance.{control}"),
+                    "compliance gxp makes it mandatory: set it to true (or use compliance standard).",
+                    True,
+                )
     yield from _naming_problems(data)
 
 

@@ -277,6 +277,11 @@ def _build(cfg: Settings, target: Target, session: PipelineSession) -> Pipeline:
         "dataset-uri": params["input_data"],
         "dataset-sha256": JsonGet(step_name=preprocess.name, property_file=dataset_file, json_path="sha256"),
         "training-job": training_job,
+        "model-sha256": JsonGet(
+            step_name=evaluate.name, property_file=report, json_path=f"{contract.ARTIFACT_SECTION}.sha256"
+        ),
+        # The identity that calls CreateModelPackage: the pipeline's role. Approval refuses it as signer.
+        "registered-by": target.role_arn,
         **{f"hyperparameter.{k}": v for k, v in sorted(lineage_hyperparameters.items())},
     }
     model = Model(image_uri=params["image"], model_data=model_data, role=target.role_arn, sagemaker_session=session)

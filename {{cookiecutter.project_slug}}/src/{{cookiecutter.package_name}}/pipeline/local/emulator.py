@@ -107,13 +107,18 @@ def reset_state(endpoint: str) -> None:
         pass
 
 
-def emulator_session(region: str, account: str | None = None) -> boto3.Session:
+def emulator_session(
+    region: str, account: str | None = None, credentials: dict[str, str] | None = None
+) -> boto3.Session:
     """A session for the emulator; with ``account``, every request it makes is in that account.
+
+    ``credentials`` (boto3 session keyword arguments) are an identity the emulator issued (``sts.assume_role``);
+    without them requests are the emulator's default user.
 
     The header goes on at signing time, on every request of every client made from the session afterwards,
     the multipart requests of ``upload_file`` / ``download_file`` included (they go through the same client).
     """
-    session = boto3.Session(region_name=region, **EMULATOR_CREDENTIALS)
+    session = boto3.Session(region_name=region, **(credentials or EMULATOR_CREDENTIALS))
     if account is not None:
 
         def add_account(request: Any, **_: Any) -> None:

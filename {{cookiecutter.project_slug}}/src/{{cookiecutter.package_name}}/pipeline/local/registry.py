@@ -60,19 +60,37 @@ def packages(sm: Any, group: str) -> list[dict[str, Any]]:
     return sorted(described, key=lambda p: p.get("ModelPackageVersion", 0))
 
 
-def _evaluation_value(s3: Any, package: dict[str, Any], json_path: str) -> float | None:
-    """The metric at ``json_path`` in the package's evaluation report (its ModelStatistics)."""
-    uri = package.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
+def evaluation_uri(package: dict[str, Any]) -> str | None:
+    """Where the package's evaluation report (its ModelStatistics) is."""
+    return package.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
+
+
+def evaluation_report(s3: Any, package: dict[str, Any]) -> dict[str, Any] | None:
+    """The package's evaluation.json, or None when it names none or it cannot be read."""
+    uri = evaluation_uri(package)
     if not uri:
         return None
     bucket, key = storage.split_uri(uri)
     try:
-        node: Any = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        report = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except (s3.exceptions.ClientError, ValueError):
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def metric_value(report: dict[str, Any] | None, json_path: str) -> float | None:
+    """The number at ``json_path`` (``binary_classification_metrics.auc.value``) of an evaluation report."""
+    node: Any = report
+    try:
         for part in json_path.split("."):
             node = node[part]
         return float(node)
-    except (s3.exceptions.ClientError, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         return None
+
+
+def _evaluation_value(s3: Any, package: dict[str, Any], json_path: str) -> float | None:
+    return metric_value(evaluation_report(s3, package), json_path)
 
 
 def summaries(sm: Any, s3: Any, group: str, json_path: str) -> list[dict[str, Any]]:

@@ -31,6 +31,9 @@ def _boolean(value: Any) -> bool:
     return str(value).lower() == "true"
 
 
+# What the run tells the audit trail: (action, subject ARN, details); see governance.chain.ACTIONS.
+Events = Callable[[str, str, dict[str, Any]], Any]
+
 PARAMETER_TYPES: dict[str, Callable[[Any], Any]] = {"String": str, "Integer": int, "Float": float, "Boolean": _boolean}
 
 
@@ -136,8 +139,10 @@ class Runner:
         account: str,
         parameters: dict[str, str] | None = None,
         progress: Progress | None = None,
+        events: Events | None = None,
     ) -> None:
         self.definition = definition
+        self.events = events or (lambda action, subject, details: None)
         self.aws = aws
         self.s3 = aws.client("s3")
         self.sm = aws.client("sagemaker")
@@ -228,6 +233,16 @@ class Runner:
             raise StepFailed(step["Name"], str(exc)) from exc
         self.scope.steps[step["Name"]] = {"ModelPackageArn": arn}
         self.result.model_package_arn = arn
+        self.events(
+            "model.registered",
+            arn,
+            {
+                "execution": self.scope.execution["PipelineExecutionArn"],
+                "group": group,
+                "status": request.get("ModelApprovalStatus"),
+                "lineage": request.get("CustomerMetadataProperties", {}),
+            },
+        )
         return arn
 
     def _condition(self, step: dict[str, Any]) -> str:
@@ -265,6 +280,8 @@ class Runner:
         if unsupported:
             raise DefinitionError(f"step type(s) {', '.join(sorted(unsupported))} cannot run locally")
         self.result.status = "Succeeded"
+        execution_arn = self.scope.execution["PipelineExecutionArn"]
+        self.events("pipeline.started", execution_arn, {"pipeline": self.pipeline, "parameters": self.scope.parameters})
         while self._pending:
             step = self._pending.pop(0)
             record = StepRecord(step["Name"], step["Type"], "Executing")
@@ -285,10 +302,12 @@ class Runner:
                 self.result.failed_step = step["Name"]
                 for rest in self._pending:
                     self.result.steps.append(StepRecord(rest["Name"], rest["Type"], "NotExecuted"))
+                self._finished(record)
                 break
             record.seconds = time.perf_counter() - started
             record.status = "Succeeded"
             self.progress.done(step["Name"], record.detail)
+            self._finished(record)
             for inner, reason in self._skipped:
                 self.result.steps.append(StepRecord(inner["Name"], inner["Type"], "NotExecuted"))
                 self.progress.skipped(inner["Name"], reason)
@@ -296,6 +315,19 @@ class Runner:
         self.result.properties = self.scope.steps
         self._write_summary()
         return self.result
+
+    def _finished(self, record: StepRecord) -> None:
+        self.events(
+            "step.finished",
+            self.scope.execution["PipelineExecutionArn"],
+            {
+                "step": record.name,
+                "type": record.type,
+                "status": record.status,
+                "seconds": round(record.seconds, 3),
+                "detail": record.detail[:500],
+            },
+        )
 
     def _all_steps(self) -> list[dict[str, Any]]:
         found = []
@@ -350,6 +382,7 @@ def run_local(
     work_dir: Path,
     parameters: dict[str, str] | None = None,
     progress: Progress | None = None,
+    events: Events | None = None,
 ) -> RunResult:
     """Stage the data set at InputDataUri, then run the definition (what `pipeline run --local` does)."""
     values = parameter_values(definition, parameters)
@@ -366,4 +399,5 @@ def run_local(
         account=account,
         parameters=parameters,
         progress=progress,
+        events=events,
     ).run()

@@ -340,6 +340,14 @@ def _defaultdict(cls: type[defaultdict[Any, Any]], factory: Any) -> defaultdict[
     return made
 
 
+def _versioned_store(cls: type[dict[Any, Any]], lists: list[tuple[Any, list[Any]]]) -> dict[Any, Any]:
+    """moto's S3 key store with every version of every key (its own ``__setitem__`` would append)."""
+    made = cls.__new__(cls)
+    for key, versions in lists:
+        dict.__setitem__(made, key, list(versions))
+    return made
+
+
 class _Template:
     """A picklable stand-in for a ``defaultdict`` factory that is a lambda: makes copies of its (empty) result."""
 
@@ -368,18 +376,24 @@ _PUBLIC_KEYS = (
 
 
 class _Pickler(pickle.Pickler):
-    """pickle, plus the two kinds of object moto keeps that do not pickle, for this pickler only (no copyreg).
+    """pickle, plus the objects moto keeps that pickle would lose or refuse, for this pickler only (no copyreg).
 
     * KMS asymmetric keys are ``cryptography`` Rust objects: saved as DER (PKCS8 / SubjectPublicKeyInfo).
     * ``defaultdict(lambda: defaultdict(dict))`` (SSM's tags): the lambda becomes a ``_Template``.
     * ``defaultdict`` subclasses whose ``__init__`` takes other arguments (SSM's ``ParameterDict``): pickle's own
       reduction calls ``cls(default_factory)`` on load; rebuilt without ``__init__``, then their ``__dict__``.
+    * S3's versioned key store (a dict of version lists whose ``items()`` shows the latest only): all versions.
     """
 
     def __init__(self, file: BinaryIO | io.RawIOBase) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def reducer_override(self, obj: Any) -> Any:
+        if type(obj).__name__ == "_VersionedKeyStore":
+            # moto's S3 keys: items() yields only each key's latest version, so pickle's dict reduction would keep
+            # one version per key and lose the rest (an overwritten audit entry would look untouched).
+            lists = [(key, dict.__getitem__(obj, key)) for key in dict.keys(obj)]
+            return _versioned_store, (type(obj), lists), getattr(obj, "__dict__", None) or None
         if isinstance(obj, _PRIVATE_KEYS):
             der = obj.private_bytes(
                 serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
