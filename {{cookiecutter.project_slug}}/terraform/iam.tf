@@ -1,10 +1,21 @@
 # Roles of this model. Separation of duties: only the approver role may approve a model package
 # (sagemaker:UpdateModelPackage) or sign (kms:Sign); every other role denies both explicitly.
 # The CI deploy role itself is the foundation's (read from SSM): it applies this root.
+#
+# Audit trail: one object per entry, audit/<slug>/<12-digit seq>.json in the audit bucket, created
+# with PutObject + If-None-Match: * (the bucket policy refuses any other write there, storage.tf).
+# Writers (pipeline, approver) read the head with ListBucket + GetObject; verifiers (pipeline,
+# approver) also read ListObjectVersions + GetObjectVersion to find overwritten or deleted entries.
+#
+# Signing key: the governance code names it by alias ARN (alias/<name>-signing). KMS authorizes
+# Sign/Verify/GetPublicKey/DescribeKey against the key ARN the alias resolves to, never the alias
+# ARN, so statements name aws_kms_key.signing.arn; an alias ARN in Resource would grant nothing.
 
 locals {
-  artifacts_arn = aws_s3_bucket.this["artifacts"].arn
-  audit_arn     = aws_s3_bucket.this["audit"].arn
+  artifacts_arn     = aws_s3_bucket.this["artifacts"].arn
+  audit_arn         = aws_s3_bucket.this["audit"].arn
+  audit_entries_arn = "${aws_s3_bucket.this["audit"].arn}/audit/*"
+  model_cards_arn   = "${local.arn.sagemaker}:model-card/${local.name}-v*"
 }
 
 data "aws_iam_policy_document" "sagemaker_trust" {
@@ -101,15 +112,28 @@ data "aws_iam_policy_document" "pipeline" {
   }
 
   statement {
-    sid       = "AuditAppend"
-    actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = ["${local.audit_arn}/*"]
+    sid       = "AuditAppendAndVerify"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:GetObjectVersion"]
+    resources = [local.audit_entries_arn]
   }
 
   statement {
     sid       = "ListBuckets"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
     resources = [local.artifacts_arn, local.audit_arn]
+  }
+
+  statement {
+    sid       = "AuditListVersions"
+    actions   = ["s3:ListBucketVersions"]
+    resources = [local.audit_arn]
+  }
+
+  # Verifies approval signatures; kms:Sign stays denied (never_approve_or_sign, signing key policy).
+  statement {
+    sid       = "VerifySignatures"
+    actions   = ["kms:Verify", "kms:GetPublicKey", "kms:DescribeKey"]
+    resources = [aws_kms_key.signing.arn]
   }
 
   statement {
@@ -275,12 +299,31 @@ data "aws_iam_policy_document" "approver" {
     resources = [local.model_package_grp_arn, "${local.arn.sagemaker}:model-package/${local.model_package_group}/*"]
   }
 
+  # Electronic signature: ECDSA_SHA_256 over the raw record only. The condition keys exist only
+  # on Sign and Verify, so reading the key is a statement of its own.
   statement {
     sid       = "Sign"
-    actions   = ["kms:Sign", "kms:Verify", "kms:GetPublicKey", "kms:DescribeKey"]
+    actions   = ["kms:Sign"]
+    resources = [aws_kms_key.signing.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:SigningAlgorithm"
+      values   = ["ECDSA_SHA_256"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:MessageType"
+      values   = ["RAW"]
+    }
+  }
+
+  statement {
+    sid       = "VerifySignatures"
+    actions   = ["kms:Verify", "kms:GetPublicKey", "kms:DescribeKey"]
     resources = [aws_kms_key.signing.arn]
   }
 
+  # The model artifact (hashed into the signed record) and its evaluation report.
   statement {
     sid       = "ReadArtifactsToHash"
     actions   = ["s3:GetObject", "s3:ListBucket"]
@@ -288,11 +331,32 @@ data "aws_iam_policy_document" "approver" {
   }
 
   statement {
-    sid       = "AppendAuditTrail"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
-    resources = [local.audit_arn, "${local.audit_arn}/*"]
+    sid       = "AppendAndVerifyAuditTrail"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:GetObjectVersion"]
+    resources = [local.audit_entries_arn]
   }
 
+  statement {
+    sid       = "ListAuditTrail"
+    actions   = ["s3:ListBucket", "s3:ListBucketVersions"]
+    resources = [local.audit_arn]
+  }
+
+  # A refused signing attempt is published to the model's topic by the identity that attempted it.
+  statement {
+    sid       = "PublishRefusedSignatures"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.events.arn]
+  }
+
+  # Validation report: the model card <name>-v<version> of the approved model version.
+  statement {
+    sid       = "ValidationReportModelCards"
+    actions   = ["sagemaker:CreateModelCard", "sagemaker:UpdateModelCard", "sagemaker:DescribeModelCard"]
+    resources = [local.model_cards_arn]
+  }
+
+  # SSE-KMS of the buckets and of the SNS topic (publishing to it encrypts with the model key).
   statement {
     sid       = "ModelKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]

@@ -1,6 +1,10 @@
 # Model key (symmetric): buckets, ECR, SNS, endpoint storage and data capture.
 # Signing key (ECC_NIST_P256, SIGN_VERIFY): electronic signatures of approvals. Only the
-# approver role may sign; the key policy denies kms:Sign to every other principal.
+# approver role may sign (ECDSA_SHA_256, MessageType RAW); the key policy denies kms:Sign to every
+# other principal. The approver, the pipeline role and the foundation's CI role verify signatures
+# (Verify, GetPublicKey, DescribeKey). Callers may name the key by its alias ARN
+# (alias/<name>-signing): KMS authorizes the call on the key the alias points to, so key policy
+# and IAM statements name the key ARN; no alias permission (kms:ListAliases) is needed to use it.
 
 data "aws_iam_policy_document" "model_key" {
   #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only; the root statement delegates to IAM (AWS's default key policy).
@@ -62,13 +66,46 @@ data "aws_iam_policy_document" "signing_key" {
     }
   }
 
+  # The key policy grants Sign to the role by name, so its conditions (not the role's IAM policy)
+  # are what bind the signature algorithm and message type.
   statement {
     sid       = "ApproverSigns"
-    actions   = ["kms:Sign", "kms:Verify", "kms:GetPublicKey", "kms:DescribeKey"]
+    actions   = ["kms:Sign"]
     resources = ["*"]
     principals {
       type        = "AWS"
       identifiers = [aws_iam_role.approver.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:SigningAlgorithm"
+      values   = ["ECDSA_SHA_256"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:MessageType"
+      values   = ["RAW"]
+    }
+  }
+
+  statement {
+    sid       = "ApproverVerifiesSignatures"
+    actions   = ["kms:Verify", "kms:GetPublicKey", "kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.approver.arn]
+    }
+  }
+
+  # The pipeline verifies signatures in the audit trail (audit verify); it may never sign.
+  statement {
+    sid       = "PipelineVerifiesSignatures"
+    actions   = ["kms:Verify", "kms:GetPublicKey", "kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.pipeline.arn]
     }
   }
 

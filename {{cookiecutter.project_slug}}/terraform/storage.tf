@@ -1,7 +1,8 @@
 # Artifact bucket (data, models, captured requests) and audit bucket (hash-chained audit trail,
 # signatures). Both: versioned, SSE-KMS with the model key, public access blocked, TLS only,
 # access-logged to the foundation's log bucket, lifecycle, Object Lock (COMPLIANCE for gxp,
-# GOVERNANCE otherwise).
+# GOVERNANCE otherwise). The audit bucket's policy also makes audit/* create-only: a write without
+# If-None-Match is refused, and nobody may delete an entry or one of its versions.
 
 locals {
   buckets = {
@@ -145,6 +146,51 @@ data "aws_iam_policy_document" "bucket" {
       test     = "Bool"
       variable = "aws:SecureTransport"
       values   = ["false"]
+    }
+  }
+
+  # Audit entries are created only with PutObject/CompleteMultipartUpload + If-None-Match: *, so
+  # an entry can never be overwritten. s3:ObjectCreationOperation exempts the multipart calls that
+  # take no conditional header (AWS "Enforce conditional writes on Amazon S3 buckets");
+  # CopyObject into audit/* is refused as a consequence.
+  dynamic "statement" {
+    for_each = each.key == "audit" ? [1] : []
+    content {
+      sid       = "AuditEntriesAreCreatedOnlyIfAbsent"
+      effect    = "Deny"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/audit/*"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+      condition {
+        test     = "Null"
+        variable = "s3:if-none-match"
+        values   = ["true"]
+      }
+      condition {
+        test     = "Bool"
+        variable = "s3:ObjectCreationOperation"
+        values   = ["true"]
+      }
+    }
+  }
+
+  # On top of Object Lock (which GOVERNANCE mode lets a privileged caller bypass): no delete
+  # marker, no version removal. Lifecycle rules are not subject to bucket policies, and this
+  # bucket's lifecycle only tiers noncurrent versions.
+  dynamic "statement" {
+    for_each = each.key == "audit" ? [1] : []
+    content {
+      sid       = "AuditEntriesAreNeverDeleted"
+      effect    = "Deny"
+      actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/audit/*"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
     }
   }
 }

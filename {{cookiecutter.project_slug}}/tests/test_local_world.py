@@ -66,6 +66,27 @@ def test_registered_package_outlives_the_command(tmp_path: Path, local_world: Pa
     assert verified.returncode == 0, verified.stderr
     assert "9 entries, 1 signatures verified" in verified.stdout
 
+    # Offline: trust only a public key file. The model's key verifies; another key is named as untrusted.
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from {{ cookiecutter.package_name }}.pipeline.local import world
+
+    with world.open_world(local_world / "world", account=cfg.account_id("dev"), region=cfg.region) as aws:
+        der = aws.client("kms").get_public_key(KeyId=cfg.signing_key_alias_arn("dev"))["PublicKey"]
+    pem = serialization.PublicFormat.SubjectPublicKeyInfo
+    (tmp_path / "model.pem").write_bytes(
+        serialization.load_der_public_key(der).public_bytes(serialization.Encoding.PEM, pem)
+    )
+    (tmp_path / "other.pem").write_bytes(
+        ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(serialization.Encoding.PEM, pem)
+    )
+    offline = _cli("audit", "verify", "--offline", "--public-key", "model.pem", env=env, cwd=tmp_path)
+    assert offline.returncode == 0, offline.stderr
+    untrusted = _cli("audit", "verify", "--offline", "--public-key", "other.pem", env=env, cwd=tmp_path)
+    assert untrusted.returncode == 1
+    assert "entry 8: bad_signature" in untrusted.stderr and "not a trusted key" in untrusted.stderr
+
     again = _cli("pipeline", "run", "--local", "--commit", "abc123", "--data-dir", "data", env=env, cwd=tmp_path)
     assert json.loads(again.stdout)["model_package_arn"].endswith(f"{group}/2")
 

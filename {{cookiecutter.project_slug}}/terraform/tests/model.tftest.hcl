@@ -73,6 +73,21 @@ override_resource {
   values = { arn = "arn:aws:iam::{{ cookiecutter.aws_account_id_dev }}:role/{{ cookiecutter.project_slug }}-dev-approver" }
 }
 
+override_resource {
+  target = aws_iam_role.pipeline
+  values = { arn = "arn:aws:iam::{{ cookiecutter.aws_account_id_dev }}:role/{{ cookiecutter.project_slug }}-dev-pipeline" }
+}
+
+override_resource {
+  target = aws_s3_bucket.this["artifacts"]
+  values = { arn = "arn:aws:s3:::{{ cookiecutter.project_slug }}-dev-artifacts-{{ cookiecutter.aws_account_id_dev }}" }
+}
+
+override_resource {
+  target = aws_s3_bucket.this["audit"]
+  values = { arn = "arn:aws:s3:::{{ cookiecutter.project_slug }}-dev-audit-{{ cookiecutter.aws_account_id_dev }}" }
+}
+
 variables {
   environment = "dev"
 }
@@ -165,7 +180,7 @@ run "first_apply_has_no_endpoint" {
   }
 
   assert {
-    condition     = anytrue([for s in data.aws_iam_policy_document.signing_key.statement : s.effect == "Deny" && s.actions == toset(["kms:Sign"]) && anytrue([for c in s.condition : c.test == "ArnNotEquals" && contains(c.values, aws_iam_role.approver.arn)])])
+    condition     = anytrue([for s in data.aws_iam_policy_document.signing_key.statement : s.effect == "Deny" && s.actions == toset(["kms:Sign"]) && anytrue([for p in s.principals : contains(p.identifiers, "*")]) && anytrue([for c in s.condition : c.test == "ArnNotEquals" && c.variable == "aws:PrincipalArn" && c.values == tolist([aws_iam_role.approver.arn])])])
     error_message = "The signing key policy must deny kms:Sign to every principal but the approver role."
   }
 
@@ -204,6 +219,84 @@ run "first_apply_has_no_endpoint" {
   assert {
     condition     = length(aws_config_conformance_pack.model) == 1 && anytrue([for p in aws_config_conformance_pack.model[0].input_parameter : p.parameter_name == "ModelTagValue" && p.parameter_value == "{{ cookiecutter.project_slug }}"])
     error_message = "The model conformance pack must be scoped to the model tag."
+  }
+}
+
+# What the governance layer (audit trail, electronic signatures, validation report) calls, per
+# role, and the audit bucket's write-once policy.
+run "governance_layer_permissions" {
+  command = apply
+
+  # Approver: publishes refused signing attempts to the model's topic, and to nothing else.
+  assert {
+    condition = anytrue([for s in data.aws_iam_policy_document.approver.statement : s.effect != "Deny" && contains(s.actions, "sns:Publish") && s.resources == toset([aws_sns_topic.events.arn])]) && alltrue([for s in data.aws_iam_policy_document.approver.statement :
+    s.resources == toset([aws_sns_topic.events.arn]) if anytrue([for a in s.actions : startswith(a, "sns:")])])
+    error_message = "The approver role must be allowed sns:Publish on the events topic only (refused signing attempts)."
+  }
+
+  assert {
+    condition = anytrue([for s in data.aws_iam_policy_document.approver.statement : s.effect != "Deny" && s.resources == toset(["arn:aws:sagemaker:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id_dev }}:model-card/{{ cookiecutter.project_slug }}-dev-v*"]) &&
+    length(setsubtract(["sagemaker:CreateModelCard", "sagemaker:UpdateModelCard", "sagemaker:DescribeModelCard"], s.actions)) == 0])
+    error_message = "The approver role must create, update and describe the model cards <name>-v* (validation report), and only those."
+  }
+
+  # Signing key: the key policy allows kms:Sign to the approver role alone, for ECDSA_SHA_256 over
+  # a raw message (the Deny for every other principal is asserted in the first run).
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.signing_key.statement :
+      s.effect == "Deny" || !anytrue([for a in s.actions : contains(["kms:*", "kms:Sign", "kms:Sign*"], a)]) ||
+    (alltrue([for p in s.principals : p.identifiers == toset([aws_iam_role.approver.arn])]) && length(s.principals) > 0)])
+    error_message = "In the signing key policy only the approver role may be allowed kms:Sign."
+  }
+
+  assert {
+    condition = anytrue([for s in data.aws_iam_policy_document.signing_key.statement : s.effect != "Deny" && contains(s.actions, "kms:Sign") &&
+      anytrue([for c in s.condition : c.variable == "kms:SigningAlgorithm" && c.values == tolist(["ECDSA_SHA_256"])]) &&
+    anytrue([for c in s.condition : c.variable == "kms:MessageType" && c.values == tolist(["RAW"])])])
+    error_message = "The approver may sign only with ECDSA_SHA_256 over a RAW message."
+  }
+
+  # Pipeline: verifies signatures (identity policy and key policy), never signs.
+  assert {
+    condition     = anytrue([for s in data.aws_iam_policy_document.pipeline.statement : s.effect != "Deny" && length(setsubtract(["kms:Verify", "kms:GetPublicKey"], s.actions)) == 0 && !contains(s.actions, "kms:Sign") && s.resources == toset([aws_kms_key.signing.arn])])
+    error_message = "The pipeline role's policy must allow kms:Verify and kms:GetPublicKey on the signing key."
+  }
+
+  assert {
+    condition     = anytrue([for s in data.aws_iam_policy_document.signing_key.statement : s.effect != "Deny" && length(setsubtract(["kms:Verify", "kms:GetPublicKey"], s.actions)) == 0 && !contains(s.actions, "kms:Sign") && anytrue([for p in s.principals : p.identifiers == toset([aws_iam_role.pipeline.arn])])])
+    error_message = "The signing key policy must let the pipeline role verify signatures (kms:Verify, kms:GetPublicKey), not sign."
+  }
+
+  # Audit trail readers and verifiers: object versions and the version listing of the audit bucket.
+  assert {
+    condition = alltrue([for d in [data.aws_iam_policy_document.pipeline, data.aws_iam_policy_document.approver] :
+      anytrue([for s in d.statement : s.effect != "Deny" && length(setsubtract(["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"], s.actions)) == 0 && s.resources == toset(["${aws_s3_bucket.this["audit"].arn}/audit/*"])]) &&
+    anytrue([for s in d.statement : s.effect != "Deny" && contains(s.actions, "s3:ListBucketVersions") && s.resources == toset([aws_s3_bucket.this["audit"].arn])])])
+    error_message = "Pipeline and approver roles must write and read audit/* (GetObject, GetObjectVersion) and list the audit bucket's versions."
+  }
+
+  # Audit bucket: no write without If-None-Match on audit/*, no delete; the artifact bucket keeps
+  # its policy without these statements.
+  assert {
+    condition = anytrue([for s in data.aws_iam_policy_document.bucket["audit"].statement : s.effect == "Deny" && s.actions == toset(["s3:PutObject"]) && s.resources == toset(["${aws_s3_bucket.this["audit"].arn}/audit/*"]) &&
+      anytrue([for p in s.principals : p.type == "*" && contains(p.identifiers, "*")]) &&
+    anytrue([for c in s.condition : c.test == "Null" && c.variable == "s3:if-none-match" && c.values == tolist(["true"])])])
+    error_message = "The audit bucket policy must deny s3:PutObject on audit/* without an If-None-Match header (Null s3:if-none-match)."
+  }
+
+  assert {
+    condition     = anytrue([for s in data.aws_iam_policy_document.bucket["audit"].statement : s.effect == "Deny" && s.actions == toset(["s3:DeleteObject", "s3:DeleteObjectVersion"]) && s.resources == toset(["${aws_s3_bucket.this["audit"].arn}/audit/*"]) && length(s.condition) == 0])
+    error_message = "The audit bucket policy must deny deleting audit/* objects and versions to everyone."
+  }
+
+  assert {
+    condition     = length(data.aws_iam_policy_document.bucket["artifacts"].statement) == 1 && alltrue([for s in data.aws_iam_policy_document.bucket["artifacts"].statement : alltrue([for c in s.condition : c.variable != "s3:if-none-match"])])
+    error_message = "The write-once statements belong to the audit bucket only; the artifact bucket keeps its TLS-only policy."
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_object_lock_configuration.this["audit"].rule).default_retention[0].days == var.audit_lock_days && var.audit_lock_days > 0 && one(aws_s3_bucket_object_lock_configuration.this["audit"].rule).default_retention[0].mode == "{{ 'COMPLIANCE' if cookiecutter.compliance == 'gxp' else 'GOVERNANCE' }}"
+    error_message = "The audit bucket must have an Object Lock default retention of audit_lock_days in {{ 'COMPLIANCE' if cookiecutter.compliance == 'gxp' else 'GOVERNANCE' }} mode."
   }
 }
 
