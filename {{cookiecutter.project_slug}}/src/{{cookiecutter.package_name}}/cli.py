@@ -550,6 +550,18 @@ def _trusted_keys(gov, key_files: tuple[Path, ...], offline: bool) -> set[str] |
     return trusted if trusted else None
 
 
+public_key_option = click.option(
+    "--public-key",
+    "key_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also trust this signing public key (PEM or DER), e.g. one that was replaced.",
+)
+offline_option = click.option(
+    "--offline", is_flag=True, help="Do not ask KMS for the current key: trust only --public-key files."
+)
+
+
 @main.group()
 def audit() -> None:
     """The model's hash-chained audit trail (one S3 object per entry, Object Lock)."""
@@ -557,7 +569,7 @@ def audit() -> None:
 
 def _short(arn: str) -> str:
     """The readable end of an ARN: role/session, model-package/group/3, execution id."""
-    return arn.split(":", 5)[-1] if arn.startswith("arn:") else arn
+    return arn.split(":", 5)[-1].removeprefix("assumed-role/") if arn.startswith("arn:") else arn
 
 
 def _summary(entry: dict) -> str:
@@ -602,14 +614,8 @@ def audit_show(
 @env_option
 @emulator_option
 @profile_option
-@click.option(
-    "--public-key",
-    "key_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Also trust this signing public key (PEM or DER), e.g. one that was replaced.",
-)
-@click.option("--offline", is_flag=True, help="Do not ask KMS for the current key: trust only --public-key files.")
+@public_key_option
+@offline_option
 @pass_project
 def audit_verify(
     project: Project, env: str, emulated: bool, profile: str | None, key_files: tuple[Path, ...], offline: bool
@@ -724,6 +730,8 @@ def reject(
     default=None,
     help="checkov JSON output (`checkov -o json`) to include.",
 )
+@public_key_option
+@offline_option
 @pass_project
 def report(
     project: Project,
@@ -734,6 +742,8 @@ def report(
     output_dir: Path,
     junit: Path | None,
     checkov: Path | None,
+    key_files: tuple[Path, ...],
+    offline: bool,
 ) -> None:
     """Write the validation report of PACKAGE (HTML + JSON) and create or update its SageMaker Model Card.
 
@@ -744,15 +754,18 @@ def report(
     from .governance import report as validation_report
 
     with _governance(project, env, emulated, profile) as gov:
-        trusted = _trusted_keys(gov, (), offline=False)
+        trusted = _trusted_keys(gov, key_files, offline)
         done = validation_report.write_report(
             gov, package, output_dir, junit=junit, checkov=checkov, root=project.root, trusted=trusted
         )
     click.echo(f"Report:     {_shown(done.html)}")
     click.echo(f"JSON:       {_shown(done.json)} (sha256 {done.sha256})")
-    click.echo(f"Model card: {done.model_card} ({done.card_status})")
+    if done.model_card:
+        click.echo(f"Model card: {done.model_card} ({done.card_status})")
     if done.audit_seq is not None:
         click.echo(f"Recorded:   audit entry {done.audit_seq}")
+    for note in done.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 @main.group()
