@@ -24,6 +24,7 @@ from {{ cookiecutter.package_name }}.governance.trail import AuditTrail, princip
 from {{ cookiecutter.package_name }}.pipeline.local import emulator, registry
 
 MODEL = "demo-model"
+STEWARD = "arn:aws:sts::111111111111:assumed-role/m-approver/Jane"
 ACCOUNT = "111111111111"
 
 # --- the format, pure: every kind of tampering is found and named ----------------------------------------------
@@ -41,7 +42,7 @@ def _signed(package: str) -> dict:
         model_sha256="a" * 64,
         dataset_sha256="b" * 64,
         printed_name="Jane Steward",
-        identity="arn:aws:sts::111111111111:assumed-role/m-approver/Jane",
+        identity=STEWARD,
         meaning="approval",
         decision="approved",
         time="2026-01-01T00:00:00.000000Z",
@@ -60,7 +61,7 @@ def _chain(length: int) -> list[dict]:
             seq=seq,
             prev=prev,
             time=f"2026-01-01T00:00:{seq:02d}.000000Z",
-            actor="arn:aws:sts::111111111111:assumed-role/m-pipeline/run",
+            actor=STEWARD if signed else "arn:aws:sts::111111111111:assumed-role/m-pipeline/run",
             action="model.approved" if signed else "step.finished",
             subject=package,
             details={"signature": _signed(package), "decision": "approved"} if signed else {"step": f"s{seq}"},
@@ -76,7 +77,7 @@ def _stored(entries: list[dict]) -> list[chain.Stored]:
 
 def _verify(stored: list[chain.Stored]) -> chain.Verification:
     trusted = {signatures.fingerprint(_PUBLIC)}
-    return chain.verify(MODEL, stored, check_signature=lambda e: _entry_problem(e, trusted))
+    return chain.verify(MODEL, stored, check_entry=lambda e: _entry_problem(e, trusted))
 
 
 def _entry_problem(entry: dict, trusted: set[str]) -> str | None:
@@ -121,6 +122,7 @@ TAMPERING = st.sampled_from(["flip", "delete", "insert", "reorder", "swap_signat
 @given(data=st.data(), how=TAMPERING, length=st.integers(min_value=6, max_value=12))
 def test_tamper_detected_property(data, how, length):
     """Any tampering is detected, and the first finding names the entry that was touched."""
+    also: tuple[int, str] = (0, "")
     entries = _chain(length)
     stored = _stored(entries)
     if how == "flip":
@@ -147,7 +149,9 @@ def test_tamper_detected_property(data, how, length):
         )
         bodies = [s.body for s in stored[:index]] + [chain.encode(forged)] + [s.body for s in stored[index:]]
         stored = [chain.Stored(i + 1, b) for i, b in enumerate(bodies)]
-        expected, kinds = {index + 2}, {"inserted"}
+        # The forged entry is named (an approval nobody signed), and so is the real entry it pushed aside.
+        expected, kinds = {index + 1}, {"bad_signature"}
+        also = (index + 2, "inserted")
     elif how == "reorder":
         i = data.draw(st.integers(0, length - 2), label="first")
         j = data.draw(st.integers(i + 1, length - 1), label="second")
@@ -177,6 +181,11 @@ def test_tamper_detected_property(data, how, length):
     assert result.first is not None
     assert result.first.seq in expected, (how, result.findings)
     assert result.first.kind in kinds, (how, result.findings)
+    if how == "insert":
+        assert also in {(f.seq, f.kind) for f in result.findings}
+    if how in ("reorder", "delete", "swap_signature_rehash"):
+        # No cascade: a swap names both entries, each moved signature its own entry, a deletion only itself.
+        assert len(result.findings) == (1 if how == "delete" else 2), result.findings
 
 
 # --- storage: one S3 object per entry, conditional creates, Object Lock ----------------------------------------
@@ -206,7 +215,7 @@ def test_entries_are_objects_created_only_once(aws):
     assert first["actor"] == "arn:aws:iam::111111111111:user/dev"  # from the identity source, not an argument
     with pytest.raises(s3.exceptions.ClientError, match="PreconditionFailed"):
         s3.put_object(Bucket="audit-bucket", Key=keys[0], Body=b"{}", IfNoneMatch="*")
-    assert trail.verify().ok
+    assert trail.verify(set()).ok
 
 
 def test_overwritten_and_deleted_entries_are_named(aws):
@@ -217,7 +226,7 @@ def test_overwritten_and_deleted_entries_are_named(aws):
     original = s3.get_object(Bucket="audit-bucket", Key=trail.key(2))["Body"].read()
     s3.put_object(Bucket="audit-bucket", Key=trail.key(2), Body=original)  # same bytes, written again
     s3.delete_object(Bucket="audit-bucket", Key=trail.key(4))
-    findings = {(f.seq, f.kind) for f in trail.verify().findings}
+    findings = {(f.seq, f.kind) for f in trail.verify(set()).findings}
     assert findings == {(2, "overwritten"), (4, "deleted")}
 
 
@@ -241,7 +250,7 @@ def test_concurrent_writers_one_chain(aws):
         thread.join()
     assert errors == []
     trail = AuditTrail(aws.client("s3"), bucket, MODEL, actor=lambda: "reader")
-    result = trail.verify()
+    result = trail.verify(set())
     assert result.ok, result.findings[:3]
     entries = trail.entries()
     assert [e["seq"] for e in entries] == list(range(1, 801))
@@ -359,7 +368,7 @@ def test_approval_refusals(governed):
     _refused(g, steward, unregistered, "does not record who registered it")
 
     assert g["steward"].package(version)["ModelApprovalStatus"] == "PendingManualApproval"
-    assert steward.required_trail().verify().ok
+    assert steward.required_trail().verify(set()).ok
 
 
 def test_approval_verifies_offline(governed):
@@ -368,7 +377,7 @@ def test_approval_verifies_offline(governed):
     arn = g["register"]()
     done = approval.decide(steward, arn, printed_name="Jane Steward", meaning="responsibility", decision="approved")
     assert done.status == "Approved" and done.signature is not None
-    assert principal(done.identity) == cfg.approver_role_arn("dev")
+    assert principal(done.identity) == principal(cfg.approver_role_arn("dev"))
 
     package = steward.package(arn)
     _, current = signatures.public_key(steward.client("kms"), steward.signing_key)
@@ -415,7 +424,7 @@ def test_reject_records_a_signed_reason(governed):
     assert done.status == "Rejected" and done.signature is not None
     assert done.signature.payload["reason"] == "AUC unstable" and done.signature.payload["decision"] == "rejected"
     with pytest.raises(approval.ApprovalInvalid, match="Rejected"):
-        approval.verify_approval(g["steward"].package(arn))
+        approval.verify_approval(g["steward"].package(arn), trusted=set())
 
 
 def test_standard_profile_may_switch_governance_off(project, aws):
@@ -463,7 +472,7 @@ def test_audit_verify_command_names_the_bad_entry(local_world: Path):
     assert good.exit_code == 0, good.output
     assert "3 entries, 0 signatures verified" in good.stdout
     shown = runner.invoke(cli.main, ["audit", "show"])
-    assert [line.split()[0] for line in shown.stdout.splitlines()] == ["1", "2", "3"]
+    assert [line.split()[0] for line in shown.stdout.splitlines()] == ["seq", "1", "2", "3"]
 
     with world.open_world(local_world / "world", account=cfg.account_id("dev"), region=cfg.region) as aws:
         trail = Governance(cfg, "dev", aws).required_trail()
@@ -474,3 +483,43 @@ def test_audit_verify_command_names_the_bad_entry(local_world: Path):
     assert bad.exit_code == 1
     assert bad.stderr.splitlines()[-1].startswith("Error: audit trail of")
     assert "entry 2: overwritten" in bad.stderr and "entry 2: modified" in bad.stderr
+
+
+def test_rewritten_entry_is_named_not_the_next_one():
+    entries = _chain(6)
+    entries[1]["details"] = {"step": "rewritten"}
+    entries[1]["hash"] = chain.link(entries[1])  # a forger who recomputes only the entry itself
+    result = _verify(_stored(entries))
+    assert [(f.seq, f.kind) for f in result.findings] == [(2, "modified")]
+
+
+def test_unsigned_decision_and_a_foreign_key_are_refused():
+    entries = _chain(4)
+    entries[3]["action"], entries[3]["details"] = "model.approved", {"decision": "approved"}
+    entries[3]["hash"] = chain.link(entries[3])
+    result = _verify(_stored(entries))
+    assert [(f.seq, f.kind) for f in result.findings] == [(4, "bad_signature")]
+    assert "without a signature" in result.findings[0].reason
+    # Entry 3 is signed with a key of the signer's own: it verifies only against the key it carries.
+    foreign = chain.verify(MODEL, _stored(_chain(4)), check_entry=lambda e: _entry_problem(e, {"0" * 64}))
+    assert foreign.findings[0].reason.endswith("not a trusted key")
+
+
+@pytest.mark.parametrize(
+    "signer",
+    [
+        "arn:aws:sts::111111111111:assumed-role/Demo-Pipeline/run",
+        "arn:aws:iam::111111111111:role/service-role/demo-pipeline",
+        "arn:aws-us-gov:sts::111111111111:assumed-role/demo-pipeline/x",
+    ],
+)
+def test_self_approval_is_recognised_in_every_spelling(signer):
+    assert principal(signer) == principal("arn:aws:iam::111111111111:role/demo-pipeline")
+    assert principal(signer) != principal("arn:aws:iam::111111111111:role/demo-approver")
+
+
+def test_names_with_control_characters_and_missing_meanings_are_refused(governed):
+    g = governed
+    version = g["register"]().rsplit("/", 1)[1]
+    _refused(g, g["steward"], version, "printable", printed_name="Jane\n   99  forged row")
+    _refused(g, g["steward"], version, "meaning of the signature is missing", meaning=None)

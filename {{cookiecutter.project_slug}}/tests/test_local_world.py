@@ -70,17 +70,16 @@ def test_registered_package_outlives_the_command(tmp_path: Path, local_world: Pa
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from {{ cookiecutter.package_name }}.pipeline.local import world
-
-    with world.open_world(local_world / "world", account=cfg.account_id("dev"), region=cfg.region) as aws:
-        der = aws.client("kms").get_public_key(KeyId=cfg.signing_key_alias_arn("dev"))["PublicKey"]
-    pem = serialization.PublicFormat.SubjectPublicKeyInfo
-    (tmp_path / "model.pem").write_bytes(
-        serialization.load_der_public_key(der).public_bytes(serialization.Encoding.PEM, pem)
-    )
+    exported = _cli("audit", "public-key", env=env, cwd=tmp_path)
+    assert exported.returncode == 0 and exported.stdout.startswith("-----BEGIN PUBLIC KEY-----"), exported.stderr
+    (tmp_path / "model.pem").write_text(exported.stdout, encoding="utf-8")
     (tmp_path / "other.pem").write_bytes(
-        ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(serialization.Encoding.PEM, pem)
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
+    no_key = _cli("audit", "verify", "--offline", env=env, cwd=tmp_path)
+    assert no_key.returncode == 2 and "--offline needs --public-key" in no_key.stderr
     offline = _cli("audit", "verify", "--offline", "--public-key", "model.pem", env=env, cwd=tmp_path)
     assert offline.returncode == 0, offline.stderr
     untrusted = _cli("audit", "verify", "--offline", "--public-key", "other.pem", env=env, cwd=tmp_path)

@@ -150,6 +150,19 @@ def test_every_object_version_is_kept(tmp_path):
         assert s3.get_object(Bucket="versions", Key="k")["Body"].read() == b"second"
 
 
+def test_object_bodies_survive_an_emulator_used_before_the_world(tmp_path):
+    """moto's reset disposes every S3 object it tracks: the world must load its state only after resetting."""
+    with _open(tmp_path) as aws:
+        aws.client("s3").create_bucket(Bucket="kept", CreateBucketConfiguration={"LocationConstraint": REGION})
+        aws.client("s3").put_object(Bucket="kept", Key="k", Body=b"entry")
+    with emulator.emulator(REGION) as aws:
+        aws.client("s3").create_bucket(Bucket="other", CreateBucketConfiguration={"LocationConstraint": REGION})
+        aws.client("s3").put_object(Bucket="other", Key="k", Body=b"x")
+    for _ in range(2):
+        with _open(tmp_path) as aws:
+            assert aws.client("s3").get_object(Bucket="kept", Key="k")["Body"].read() == b"entry"
+
+
 def test_reset_empties_the_world(tmp_path):
     assert not world.reset(tmp_path / "never-opened")
     with _open(tmp_path) as aws:

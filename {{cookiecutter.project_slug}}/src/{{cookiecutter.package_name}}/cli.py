@@ -525,8 +525,13 @@ def _governance(project: Project, env: str, emulated: bool, profile: str | None,
         yield Governance(cfg, env, aws)
 
 
-def _trusted_keys(gov, key_files: tuple[Path, ...], offline: bool) -> set[str] | None:
-    """Fingerprints of the signing keys to trust: the model's KMS key (unless --offline) and any --public-key."""
+def _trusted_keys(gov, key_files: tuple[Path, ...], offline: bool) -> set[str]:
+    """Fingerprints of the signing keys to trust: the model's KMS key (unless --offline) and any --public-key.
+
+    Never the keys recorded beside the signatures: anyone can sign with a key of their own.
+    """
+    if offline and not key_files:
+        raise UsageError("--offline needs --public-key: the signing key to trust (PEM or DER)")
     from cryptography.hazmat.primitives import serialization
 
     from .governance import signatures
@@ -547,7 +552,7 @@ def _trusted_keys(gov, key_files: tuple[Path, ...], offline: bool) -> set[str] |
     if not offline:
         _, current = signatures.public_key(gov.client("kms"), gov.signing_key)
         trusted.add(signatures.fingerprint(current))
-    return trusted if trusted else None
+    return trusted
 
 
 public_key_option = click.option(
@@ -572,15 +577,31 @@ def _short(arn: str) -> str:
     return arn.split(":", 5)[-1].removeprefix("assumed-role/") if arn.startswith("arn:") else arn
 
 
+def _printable(value: object) -> str:
+    """One line of text: a name holding a newline must not forge a row of the table."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+
+
 def _summary(entry: dict) -> str:
     details = entry["details"]
-    signature = details.get("signature", {}).get("payload", {})
-    if signature:
-        return f"{signature.get('printed_name')} ({signature.get('meaning')}) {details.get('decision', '')}".strip()
+    signature = details.get("signature")
+    content = signature.get("payload") if isinstance(signature, dict) else None
+    if isinstance(content, dict):
+        return f"{content.get('printed_name')} ({content.get('meaning')}) {details.get('decision', '')}".strip()
     for key in ("reason", "step", "status", "sha256"):
         if key in details:
             return f"{key}={str(details[key])[:60]}"
     return ""
+
+
+def _row(seq: int, entry: dict | None, problem: str) -> str:
+    if entry is None:
+        return f"{seq:>5}  UNREADABLE: {problem or 'deleted'} (run `audit verify`)"
+    line = (
+        f"{seq:>5}  {entry['time'][:19]}Z  {entry['action']:<20} {_short(entry['actor']):<45} "
+        f"{_short(entry['subject'])}  {_summary(entry)}"
+    )
+    return _printable(line.rstrip())
 
 
 @audit.command("show")
@@ -594,20 +615,21 @@ def audit_show(
     project: Project, env: str, emulated: bool, profile: str | None, as_json: bool, last: int | None
 ) -> None:
     """List the audit trail's entries, oldest first: seq, UTC time, action, actor, subject."""
+    from .governance import chain
+
     with _governance(project, env, emulated, profile) as gov:
-        entries = gov.required_trail().entries()
-    entries = entries[-last:] if last else entries
+        stored = gov.required_trail().stored()
+    stored = stored[-last:] if last else stored
+    rows = [(item.seq, *(chain.parse(item.body) if item.body is not None else (None, ""))) for item in stored]
     if as_json:
-        click.echo(json.dumps(entries, indent=2))
+        click.echo(json.dumps([entry for _, entry, _ in rows if entry is not None], indent=2))
         return
-    if not entries:
+    if not rows:
         click.echo(f"the audit trail of {project.settings.slug} in {env} is empty")
         return
-    for e in entries:
-        click.echo(
-            f"{e['seq']:>5}  {e['time'][:19]}Z  {e['action']:<20} {_short(e['actor']):<45} "
-            f"{_short(e['subject'])}  {_summary(e)}".rstrip()
-        )
+    click.echo(f"{'seq':>5}  {'time (UTC)':<20} {'action':<20} {'actor':<45} subject")
+    for seq, entry, problem in rows:
+        click.echo(_row(seq, entry, problem))
 
 
 @audit.command("verify")
@@ -624,7 +646,7 @@ def audit_verify(
     with _governance(project, env, emulated, profile) as gov:
         trail = gov.required_trail()
         trusted = _trusted_keys(gov, key_files, offline)
-        result = trail.verify(trusted)
+        result = trail.verify(trusted, require_signatures=gov.cfg.e_signatures)
     if not result.ok:
         for finding in result.findings[1:]:
             click.echo(f"  also {finding}", err=True)
@@ -632,20 +654,37 @@ def audit_verify(
     click.echo(result.summary())
 
 
+@audit.command("public-key")
+@env_option
+@emulator_option
+@profile_option
+@pass_project
+def audit_public_key(project: Project, env: str, emulated: bool, profile: str | None) -> None:
+    """Print the model's signing public key (PEM): what `audit verify --offline --public-key` trusts."""
+    from cryptography.hazmat.primitives import serialization
+
+    with _governance(project, env, emulated, profile) as gov:
+        der = gov.client("kms").get_public_key(KeyId=gov.signing_key)["PublicKey"]
+    key = serialization.load_der_public_key(der)
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    click.echo(pem.decode().rstrip())
+
+
 package_argument = click.argument("package")
-name_option = click.option("--name", "printed_name", required=True, help="Your printed full name (Part 11 §11.50).")
+# Not click-required: a missing name or meaning is a refused signing attempt, recorded like the others.
+name_option = click.option("--name", "printed_name", default=None, help="Your printed full name (Part 11 §11.50).")
 meaning_option = click.option(
     "--meaning",
-    type=click.Choice(["review", "approval", "responsibility"]),
-    required=True,
-    help="What your signature means (Part 11 §11.50): review, approval or responsibility.",
+    default=None,
+    metavar="review|approval|responsibility",
+    help="What your signature means (Part 11 §11.50).",
 )
 
 
 def _decide(project: Project, env: str, emulated: bool, profile: str | None, package: str, **kwargs) -> None:
     from .governance import approval
 
-    with _governance(project, env, emulated, profile, signer=kwargs["printed_name"]) as gov:
+    with _governance(project, env, emulated, profile, signer=kwargs["printed_name"] or "unnamed") as gov:
         done = approval.decide(gov, package, **kwargs)
     where = f"audit entry {done.audit_seq}" if done.audit_seq else "the package"
     signed = f"signed with {done.signature.key_id} ({done.signature.algorithm})" if done.signature else "unsigned"
@@ -662,7 +701,13 @@ def _decide(project: Project, env: str, emulated: bool, profile: str | None, pac
 @profile_option
 @pass_project
 def approve(
-    project: Project, package: str, printed_name: str, meaning: str, env: str, emulated: bool, profile: str | None
+    project: Project,
+    package: str,
+    printed_name: str | None,
+    meaning: str | None,
+    env: str,
+    emulated: bool,
+    profile: str | None,
 ) -> None:
     """Approve model PACKAGE (version number or ARN) with your electronic signature.
 
@@ -677,7 +722,7 @@ def approve(
 @package_argument
 @name_option
 @meaning_option
-@click.option("--reason", required=True, help="Why the model is rejected (recorded and signed).")
+@click.option("--reason", default=None, help="Why the model is rejected (recorded and signed; required).")
 @env_option
 @emulator_option
 @profile_option
@@ -685,9 +730,9 @@ def approve(
 def reject(
     project: Project,
     package: str,
-    printed_name: str,
-    meaning: str,
-    reason: str,
+    printed_name: str | None,
+    meaning: str | None,
+    reason: str | None,
     env: str,
     emulated: bool,
     profile: str | None,

@@ -27,7 +27,8 @@ PENDING = "PendingManualApproval"
 STATUS = {"approved": "Approved", "rejected": "Rejected"}
 ACTION = {"approved": "model.approved", "rejected": "model.rejected"}
 MAX_NAME = 128
-MAX_REASON = 400  # the signed payload goes into ApprovalDescription (1024 characters at most)
+MAX_REASON = 400
+MAX_DESCRIPTION = 1024  # the signed payload goes into ApprovalDescription, which holds at most this
 METADATA_PREFIX = "esig"
 
 
@@ -70,20 +71,28 @@ def _lineage(package: dict[str, Any]) -> dict[str, str]:
 
 
 def _checks(
-    gov: Governance, package: dict[str, Any], identity: str, name: str, meaning: str, decision: str, reason: str | None
+    gov: Governance,
+    package: dict[str, Any],
+    identity: str,
+    name: str | None,
+    meaning: str | None,
+    decision: str,
+    reason: str | None,
 ) -> tuple[str | None, str, str]:
     """(why refused or None, model sha256 recomputed, dataset sha256) for a decision on ``package``."""
     lineage = _lineage(package)
-    if not name.strip():
+    if not (name or "").strip():
         return "the printed name of the signer is missing (--name)", "", ""
-    if len(name) > MAX_NAME:
-        return f"the printed name is longer than {MAX_NAME} characters", "", ""
+    if len(name or "") > MAX_NAME or not (name or "").isprintable():
+        return f"the printed name must be at most {MAX_NAME} printable characters", "", ""
+    if not meaning:
+        return f"the meaning of the signature is missing (--meaning {'|'.join(signatures.MEANINGS)})", "", ""
     if meaning not in signatures.MEANINGS:
         return f"the meaning {meaning!r} is not one of {', '.join(signatures.MEANINGS)}", "", ""
     if decision == "rejected" and not (reason or "").strip():
         return "a rejection needs a reason (--reason)", "", ""
-    if reason and len(reason) > MAX_REASON:
-        return f"the reason is longer than {MAX_REASON} characters", "", ""
+    if reason and (len(reason) > MAX_REASON or not reason.isprintable()):
+        return f"the reason must be at most {MAX_REASON} printable characters", "", ""
     status = package.get("ModelApprovalStatus")
     if status != PENDING:
         return f"the package is {status}, not {PENDING}", "", ""
@@ -94,7 +103,8 @@ def _checks(
             "",
             "",
         )
-    if principal(identity) == principal(registered_by):
+    registrars = {principal(registered_by)} | {principal(actor) for actor in _registered_by_trail(gov, package)}
+    if principal(identity) in registrars:
         return f"self-approval: {identity} is the identity that registered the package", "", ""
     report = registry.evaluation_report(gov.client("s3"), package)
     value = metrics.json_path(gov.cfg.problem_type, gov.cfg.metric.name)
@@ -128,6 +138,16 @@ def _checks(
     return None, now_sha, dataset_sha
 
 
+def _registered_by_trail(gov: Governance, package: dict[str, Any]) -> list[str]:
+    """Who the audit trail says registered the package (the identity STS saw, not what the definition claims)."""
+    if gov.trail is None:
+        return []
+    arn = package["ModelPackageArn"]
+    return [
+        e["actor"] for e in gov.trail.entries() if e.get("action") == "model.registered" and e.get("subject") == arn
+    ]
+
+
 def _refuse(gov: Governance, subject: str, identity: str, why: str, attempt: dict[str, Any]) -> SigningRefused:
     """Record and publish the refused attempt (best effort: a missing permission must not hide the refusal)."""
     notes = []
@@ -154,8 +174,8 @@ def decide(
     gov: Governance,
     ref: str,
     *,
-    printed_name: str,
-    meaning: str,
+    printed_name: str | None,
+    meaning: str | None,
     decision: str,
     reason: str | None = None,
 ) -> Decision:
@@ -178,13 +198,15 @@ def decide(
         package_arn=arn,
         model_sha256=model_sha,
         dataset_sha256=dataset_sha,
-        printed_name=printed_name.strip(),
+        printed_name=(printed_name or "").strip(),
         identity=identity,
-        meaning=meaning,
+        meaning=meaning or "",
         decision=decision,
         time=utc_now(),
         reason=reason.strip() if reason else None,
     )
+    if len(canonical(content).decode()) > MAX_DESCRIPTION:
+        raise _refuse(gov, arn, identity, "the signed statement would not fit ApprovalDescription; shorten it", attempt)
     if gov.cfg.e_signatures:
         try:
             signed = signatures.sign(gov.client("kms"), gov.signing_key, content)
@@ -210,9 +232,8 @@ def decide(
             }
         )
     update: dict[str, Any] = {"ModelPackageArn": arn, "CustomerMetadataProperties": metadata}
-    description = canonical(content).decode()
     update["ModelApprovalStatus"] = STATUS[decision]
-    update["ApprovalDescription"] = description if len(description) <= 1024 else description[:1021] + "..."
+    update["ApprovalDescription"] = canonical(content).decode()
     sm = gov.client("sagemaker")
     try:
         sm.update_model_package(**update)
@@ -249,28 +270,31 @@ def approval_signature(package: dict[str, Any]) -> signatures.Signature:
         ) from exc
 
 
-def verify_approval(
-    package: dict[str, Any], *, s3: Any | None = None, trusted: set[str] | None = None
-) -> signatures.Signature:
-    """The checks a deployment runs: Approved, signed for this package and artifact, signature valid.
+def verify_approval(package: dict[str, Any], *, trusted: set[str], s3: Any | None = None) -> signatures.Signature:
+    """The checks a deployment runs: Approved, signed for this package, artifact and data, by someone other than
+    the registrar, with a trusted key. Raises ApprovalInvalid with the reason.
 
-    ``s3``: recompute the artifact's SHA-256 now (else the registered one is compared). ``trusted``: fingerprints
-    of the signing keys accepted (``signatures.fingerprint`` of KMS GetPublicKey); None accepts the recorded key.
-    Raises ApprovalInvalid with the reason.
+    ``trusted``: fingerprints of the accepted signing keys (``signatures.fingerprint`` of KMS GetPublicKey, or of
+    a key file): the key recorded in the package is never trusted on its own. ``s3``: re-hash the artifact now.
     """
     arn = package.get("ModelPackageArn", "?")
     if package.get("ModelApprovalStatus") != "Approved":
         raise ApprovalInvalid(f"{arn} is {package.get('ModelApprovalStatus')}, not Approved")
     signed = approval_signature(package)
+    if canonical(signed.payload).decode() != package.get("ApprovalDescription"):
+        raise ApprovalInvalid(f"{arn}: ApprovalDescription is not the canonical form of the signed statement")
     why = signatures.problem(signed, trusted)
     if why:
         raise ApprovalInvalid(f"{arn}: {why}")
-    content = signed.payload
+    content, lineage = signed.payload, _lineage(package)
     if content.get("package_arn") != arn or content.get("decision") != "approved":
         raise ApprovalInvalid(f"{arn}: the signature approves {content.get('package_arn')} ({content.get('decision')})")
-    registered = _lineage(package).get("model-sha256")
-    if content.get("model_sha256") != registered:
+    if content.get("model_sha256") != lineage.get("model-sha256"):
         raise ApprovalInvalid(f"{arn}: the signed artifact hash differs from the registered one")
+    if content.get("dataset_sha256") != lineage.get("dataset-sha256"):
+        raise ApprovalInvalid(f"{arn}: the signed data set hash differs from the registered one")
+    if principal(str(content.get("identity"))) == principal(lineage.get("registered-by", "")):
+        raise ApprovalInvalid(f"{arn}: signed by the identity that registered it (self-approval)")
     uri = model_data_url(package)
     if s3 is not None and uri and artifact_sha256(s3, uri) != content.get("model_sha256"):
         raise ApprovalInvalid(f"{arn}: the artifact {uri} is not the one that was signed")

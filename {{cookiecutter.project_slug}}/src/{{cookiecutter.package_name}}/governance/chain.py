@@ -23,6 +23,8 @@ from typing import Any
 
 import rfc8785
 
+from ..errors import MlopsError
+
 FORMAT = 1
 FIELDS = ("format", "seq", "time", "actor", "action", "subject", "details", "prev", "hash")
 _CONTENT, _LINK, _GENESIS = b"\x00", b"\x01", b"\x02"
@@ -45,8 +47,8 @@ ACTIONS = {
 }
 
 
-class EntryError(ValueError):
-    """An entry that cannot be written: bad action name, values JSON cannot hold (NaN, bytes)."""
+class EntryError(MlopsError, ValueError):
+    """An entry that cannot be written: bad action name, values JSON cannot hold (NaN, integers beyond 2**53)."""
 
 
 def canonical(value: Any) -> bytes:
@@ -144,15 +146,18 @@ class Verification:
         return f"audit trail of {self.model}: {self.first} ({len(self.findings)} problem(s) in {self.checked} entries)"
 
 
-def _parse(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+def parse(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+    """(the entry, "") when ``raw`` is a well-formed entry (not yet verified), else (None, why not)."""
     try:
         entry = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         return None, f"not JSON ({exc.__class__.__name__})"
     if not isinstance(entry, dict) or set(entry) != set(FIELDS):
         return None, f"not an audit entry (fields must be {', '.join(FIELDS)})"
-    if not isinstance(entry["seq"], int) or not isinstance(entry["prev"], str) or not isinstance(entry["hash"], str):
-        return None, "seq, prev or hash has the wrong type"
+    if entry["format"] != FORMAT or type(entry["seq"]) is not int:
+        return None, f"format must be {FORMAT} and seq an integer"
+    if not all(isinstance(entry[k], str) for k in ("time", "actor", "action", "subject", "prev", "hash")):
+        return None, "time, actor, action, subject, prev and hash must be strings"
     if not re.fullmatch(r"[0-9a-f]{64}", entry["prev"]) or not isinstance(entry["details"], dict):
         return None, "prev is not a SHA-256 or details is not an object"
     return entry, ""
@@ -162,25 +167,25 @@ def verify(
     model: str,
     stored: Iterable[Stored],
     *,
-    check_signature: Callable[[dict[str, Any]], str | None] | None = None,
+    check_entry: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Verification:
     """Recompute the chain: every entry's bytes, hash, link to the one before, position, and signature.
 
-    Each entry is judged against its stored neighbours, so one tampered entry gives one finding, not a cascade.
-    ``check_signature`` gets every entry whose details hold a ``signature`` and returns why it is bad, or None.
+    An entry links to the entry that says it is the one before it, wherever that is stored, so one tampered
+    entry gives one finding, not a cascade. ``check_entry`` gets every intact entry and returns why its
+    signature (or its lack of one) is bad, or None.
     """
     items = sorted(stored, key=lambda s: s.seq)
-    claimed: dict[int, int] = {}
     parsed: dict[int, dict[str, Any] | None] = {}
     problems: dict[int, str] = {}
     for item in items:
-        entry, problem = _parse(item.body) if item.body is not None else (None, "")
+        entry, problem = parse(item.body) if item.body is not None else (None, "")
         parsed[item.seq], problems[item.seq] = entry, problem
-        if entry is not None:
-            claimed[item.seq] = entry["seq"]
+    claims = {e["seq"]: key for key, e in parsed.items() if e is not None}  # claimed seq -> stored at key
+    rewritten: set[int] = set()
 
     findings: list[Finding] = []
-    expected, prev, signatures = 1, genesis(model), 0
+    expected, signatures = 1, 0
     for item in items:
         after_gap = item.seq > expected
         if after_gap:
@@ -198,23 +203,45 @@ def verify(
         if entry is None:
             findings.append(Finding(item.seq, "unreadable", problems[item.seq]))
             continue
+        try:
+            encoded = canonical(entry)
+            content_ok = link(entry) == entry["hash"]
+        except EntryError as exc:
+            findings.append(Finding(item.seq, "modified", str(exc)))
+            continue
         if entry["seq"] != item.seq:
-            swapped = claimed.get(entry["seq"]) == item.seq
-            kind = "reordered" if swapped else ("inserted" if entry["seq"] < item.seq else "missing")
+            other = parsed.get(entry["seq"])
+            swapped = other is not None and other["seq"] == item.seq  # the two entries changed places
+            kind = "reordered" if swapped else ("inserted" if entry["seq"] < item.seq else "modified")
             findings.append(Finding(item.seq, kind, f"stored as entry {item.seq} but says it is entry {entry['seq']}"))
-        elif canonical(entry) != item.body:
+            continue
+        if encoded != item.body:
             findings.append(Finding(item.seq, "modified", "its bytes are not the canonical form of its content"))
-        elif link(entry) != entry["hash"]:
+            continue
+        if not content_ok:
             findings.append(Finding(item.seq, "modified", "its content does not match its hash"))
-        elif entry["prev"] != prev and not after_gap:  # after a gap the missing entry is the finding
-            before = "the model's genesis" if item.seq == 1 else f"entry {item.seq - 1}"
-            findings.append(
-                Finding(item.seq, "inserted", f"does not link to {before}: an entry was inserted or replaced before it")
-            )
-        elif "signature" in entry["details"] and check_signature is not None:
+            continue
+        before_key = claims.get(item.seq - 1)
+        before = parsed.get(before_key) if before_key is not None else None
+        expected_prev = genesis(model) if item.seq == 1 else (before["hash"] if before else None)
+        if expected_prev is not None and entry["prev"] != expected_prev and not after_gap:
+            if item.seq > 1 and before_key == item.seq - 1 and item.seq - 1 not in rewritten:
+                # The entry before is intact in itself, yet this one chains to another version of it.
+                rewritten.add(item.seq - 1)
+                findings.append(
+                    Finding(item.seq - 1, "modified", f"rewritten with a new hash: entry {item.seq} links to another")
+                )
+            else:
+                before_name = "the model's genesis" if item.seq == 1 else f"entry {item.seq - 1}"
+                findings.append(
+                    Finding(item.seq, "inserted", f"does not link to {before_name}: inserted or replaced before it")
+                )
+            continue
+        if "signature" in entry["details"]:
             signatures += 1
-            reason = check_signature(entry)
-            if reason:
-                findings.append(Finding(item.seq, "bad_signature", reason))
-        prev = entry["hash"]
-    return Verification(model, len(items), signatures, tuple(findings), prev)
+        reason = check_entry(entry) if check_entry is not None else None
+        if reason:
+            findings.append(Finding(item.seq, "bad_signature", reason))
+    findings.sort(key=lambda f: f.seq)
+    last = next((parsed[s.seq] for s in reversed(items) if parsed.get(s.seq) is not None), None)
+    return Verification(model, len(items), signatures, tuple(findings), last["hash"] if last else genesis(model))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -69,7 +70,7 @@ class Governance:
     def package(self, ref: str) -> dict[str, Any]:
         """A package of this model's group by version number or ARN, described."""
         ref = ref.strip()
-        if ref.isdigit():
+        if re.fullmatch(r"[0-9]{1,9}", ref):
             arn = self.package_arn(int(ref))
         elif ref.startswith("arn:") and ":model-package/" in ref:
             arn = ref

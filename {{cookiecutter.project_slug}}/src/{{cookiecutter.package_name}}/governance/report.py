@@ -279,7 +279,7 @@ def _signature_fact(entry: Mapping[str, Any] | None, record: Any, problem: str |
 
 
 def _signatures(
-    entries: Sequence[Mapping[str, Any]] | None, package: Mapping[str, Any], arn: str, trusted: set[str] | None
+    entries: Sequence[Mapping[str, Any]] | None, package: Mapping[str, Any], arn: str, trusted: set[str]
 ) -> list[dict[str, Any]]:
     """Every signature on the package: from the trail, or (``entries`` None: no trail) from the package itself."""
     if entries is None:
@@ -297,7 +297,7 @@ def _signatures(
     return out
 
 
-def _package_signatures(package: Mapping[str, Any], trusted: set[str] | None) -> list[dict[str, Any]]:
+def _package_signatures(package: Mapping[str, Any], trusted: set[str]) -> list[dict[str, Any]]:
     metadata = package.get("CustomerMetadataProperties", {})
     out = []
     for decision in signatures.DECISIONS:
@@ -319,7 +319,7 @@ def _package_signatures(package: Mapping[str, Any], trusted: set[str] | None) ->
     return out
 
 
-def _approval(gov: Governance, package: Mapping[str, Any], trusted: set[str] | None) -> dict[str, Any] | None:
+def _approval(gov: Governance, package: Mapping[str, Any], trusted: set[str]) -> dict[str, Any] | None:
     """What a deployment would check on an approved package (signature, binding, artifact hash now)."""
     if package.get("ModelApprovalStatus") != "Approved":
         return None
@@ -375,11 +375,11 @@ def _tuning(cfg: Any, execution: Mapping[str, Any] | None) -> dict[str, Any] | N
     }
 
 
-def _audit(gov: Governance, trusted: set[str] | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _audit(gov: Governance, trusted: set[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(verification facts, entries) of the trail; both empty-ish when the trail is off."""
     if gov.trail is None:
         return {"enabled": False, "ok": None, "summary": "the audit trail is switched off (governance.audit_trail)"}, []
-    result = gov.trail.verify(trusted)
+    result = gov.trail.verify(trusted, require_signatures=gov.cfg.e_signatures)
     facts = {
         "enabled": True,
         "ok": result.ok,
@@ -389,7 +389,7 @@ def _audit(gov: Governance, trusted: set[str] | None) -> tuple[dict[str, Any], l
         "head": result.head,
         "findings": [str(f) for f in result.findings],
         "summary": result.summary(),
-        "trusted_keys": sorted(trusted) if trusted is not None else None,
+        "trusted_keys": sorted(trusted),
     }
     return facts, gov.trail.entries()
 
@@ -401,7 +401,7 @@ def gather(
     junit: JUnit | None,
     checkov: dict[str, Any] | None,
     root: Path | None,
-    trusted: set[str] | None,
+    trusted: set[str],
 ) -> dict[str, Any]:
     """Every fact of the report (JSON-ready) for a described package."""
     cfg = gov.cfg
@@ -827,9 +827,13 @@ def write_report(
 
     ``junit``: JUnit XML of the test run (test evidence counts only from it). ``checkov``: ``checkov -o json``
     output. ``root``: the project root for file and Terraform evidence (default: the repository of this package).
-    ``trusted``: fingerprints of the signing keys accepted (None: the recorded keys).
+    ``trusted``: fingerprints of the signing keys accepted (None: the model's current KMS signing key).
     """
     from ..pipeline.targets import project_root
+
+    if trusted is None:
+        _, current = signatures.public_key(gov.client("kms"), gov.signing_key)
+        trusted = {signatures.fingerprint(current)}
 
     junit_facts = read_junit(junit) if junit else None
     checkov_facts = read_checkov(checkov) if checkov else None

@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from .chain import canonical
+from .chain import EntryError, canonical
 
 ALGORITHM = "ECDSA_SHA_256"
 # Part 11 §11.50(a)(3): the meaning associated with the signature.
@@ -118,6 +118,10 @@ def sign(kms: Any, key_id: str, content: dict[str, Any]) -> Signature:
 def from_record(record: Any) -> Signature:
     if not isinstance(record, dict) or not {"payload", "signature", "key_id", "public_key"} <= set(record):
         raise ValueError("the signature record lacks payload, signature, key_id or public_key")
+    if not isinstance(record["payload"], dict) or not all(
+        isinstance(record[k], str) for k in ("signature", "key_id", "public_key")
+    ):
+        raise ValueError("the signature record has a payload that is not an object or fields that are not text")
     return Signature(
         payload=record["payload"],
         signature=record["signature"],
@@ -127,11 +131,14 @@ def from_record(record: Any) -> Signature:
     )
 
 
-def problem(signature: Signature, trusted: set[str] | None = None) -> str | None:
+def problem(signature: Signature, trusted: set[str]) -> str | None:
     """Why the signature does not hold, or None. Offline: the public key, the payload, the signature bytes.
 
-    ``trusted``: fingerprints of the keys accepted (from KMS or files); None accepts the recorded key.
+    ``trusted``: fingerprints of the keys accepted (KMS GetPublicKey or key files). A key recorded beside a
+    signature proves nothing by itself: anyone can sign with a key of their own.
     """
+    if not trusted:
+        return "no trusted signing key to check against"
     if signature.algorithm != ALGORITHM:
         return f"algorithm {signature.algorithm} is not {ALGORITHM}"
     missing = [f for f in PAYLOAD_FIELDS if f not in signature.payload]
@@ -144,10 +151,12 @@ def problem(signature: Signature, trusted: set[str] | None = None) -> str | None
         return f"unreadable key or signature ({exc})"
     if not isinstance(key, ec.EllipticCurvePublicKey):
         return "the public key is not an elliptic-curve key"
-    if trusted is not None and signature.fingerprint not in trusted:
+    if signature.fingerprint not in trusted:
         return f"signed with key {signature.key_id} (fingerprint {signature.fingerprint[:16]}), not a trusted key"
     try:
         key.verify(raw, canonical(signature.payload), ec.ECDSA(hashes.SHA256()))
+    except EntryError as exc:
+        return f"the signed payload is not canonical JSON ({exc})"
     except InvalidSignature:
         return "the signature does not match the signed payload"
     return None

@@ -40,12 +40,18 @@ def caller(sts: Any) -> str:
 
 
 def principal(arn: str) -> str:
-    """The IAM principal behind an identity: an assumed-role session becomes its role's ARN."""
+    """The IAM principal behind an identity, comparable across spellings: ``<account>:role/<name>`` (a session's
+    role, path and partition dropped, IAM names are case-insensitive) or ``<account>:user/<name>``."""
     parts = arn.split(":", 5)
-    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
-        role = parts[5].split("/")[1]
-        return f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
-    return arn
+    if len(parts) != 6:
+        return arn.lower()
+    account, resource = parts[4], parts[5]
+    if parts[2] == "sts" and resource.startswith("assumed-role/"):
+        return f"{account}:role/{resource.split('/')[1].lower()}"
+    if parts[2] == "iam" and resource.startswith(("role/", "user/")):
+        kind, *_, name = resource.split("/")
+        return f"{account}:{kind}/{name.lower()}"
+    return arn.lower()
 
 
 def _code(exc: ClientError) -> str:
@@ -88,7 +94,16 @@ class AuditTrail:
 
     def _read(self, seq: int) -> dict[str, Any]:
         body = self.s3.get_object(Bucket=self.bucket, Key=self.key(seq))["Body"].read()
-        return _json(body)
+        try:
+            entry = _json(body)
+            if not isinstance(entry["hash"], str):
+                raise ValueError("hash is not a string")
+        except (ValueError, KeyError) as exc:
+            raise AuditError(
+                f"audit entry {seq} is unreadable ({exc.__class__.__name__}): nothing can chain to it; "
+                "run `audit verify` and restore it"
+            ) from exc
+        return entry
 
     def head(self, after: int = 0) -> tuple[int, str]:
         """(sequence number, hash) of the last entry; (0, genesis) for an empty trail.
@@ -195,24 +210,34 @@ class AuditTrail:
                     continue
         return out
 
-    def verify(self, trusted: set[str] | None = None) -> chain.Verification:
-        return chain.verify(self.model, self.stored(), check_signature=lambda e: entry_signature_problem(e, trusted))
+    def verify(self, trusted: set[str], *, require_signatures: bool = True) -> chain.Verification:
+        """The chain and every signature, against the ``trusted`` key fingerprints (never the recorded keys alone)."""
+        return chain.verify(
+            self.model, self.stored(), check_entry=lambda e: entry_signature_problem(e, trusted, require_signatures)
+        )
 
 
 ACTION_DECISIONS = {"model.approved": "approved", "model.rejected": "rejected"}
 
 
-def entry_signature_problem(entry: dict[str, Any], trusted: set[str] | None) -> str | None:
-    """A signed entry holds only if its signature verifies and signs this entry's package and decision."""
+def entry_signature_problem(entry: dict[str, Any], trusted: set[str], required: bool = True) -> str | None:
+    """A decision entry holds only if its signature verifies and signs this entry's package, decision and actor."""
+    decision = ACTION_DECISIONS.get(entry["action"])
+    if "signature" not in entry["details"]:
+        return f"{entry['action']} without a signature" if decision and required else None
     try:
         signature = signatures.from_record(entry["details"]["signature"])
     except ValueError as exc:
         return str(exc)
-    if signature.payload.get("package_arn") != entry["subject"]:
-        return f"the signature is for {signature.payload.get('package_arn')}, not {entry['subject']}"
-    decision = ACTION_DECISIONS.get(entry["action"])
-    if decision and signature.payload.get("decision") != decision:
-        return f"the signature says {signature.payload.get('decision')!r}, the entry {entry['action']}"
+    content = signature.payload
+    if content.get("package_arn") != entry["subject"]:
+        return f"the signature is for {content.get('package_arn')}, not {entry['subject']}"
+    if decision and content.get("decision") != decision:
+        return f"the signature says {content.get('decision')!r}, the entry {entry['action']}"
+    if content.get("identity") != entry["actor"]:
+        return f"signed by {content.get('identity')}, recorded by {entry['actor']}"
+    if content.get("meaning") not in signatures.MEANINGS:
+        return f"the meaning {content.get('meaning')!r} is not one of {', '.join(signatures.MEANINGS)}"
     return signatures.problem(signature, trusted)
 
 

@@ -90,12 +90,13 @@ def open_world(
     path = state_file(folder)
     with _owned(folder, timeout, waiting):
         started = time.perf_counter()
-        saved = _read(path, account, cli)
         loaded = False
         with emulator.server() as endpoint:
             try:
                 emulator.reset_state(endpoint)  # whatever an earlier emulator left in this process
-                _restore(saved)
+                # Unpickle only after the reset: moto's reset disposes every S3 object it ever tracked (FakeKey
+                # instances register themselves when created, unpickled ones too), emptying their bodies.
+                _restore(_read(path, account, cli))
                 loaded = True
                 log.debug("opened %s in %.0f ms", folder, (time.perf_counter() - started) * 1000)
                 yield Aws(emulator.emulator_session(region, account), endpoint)
