@@ -19,7 +19,8 @@ import pytest
 
 from {{ cookiecutter.package_name }} import settings
 from {{ cookiecutter.package_name }}.data.datasets import write_dataset
-from {{ cookiecutter.package_name }}.governance import approval, local, report, signatures, traceability
+from {{ cookiecutter.package_name }}.errors import UsageError
+from {{ cookiecutter.package_name }}.governance import approval, ci_results, local, report, signatures, traceability
 from {{ cookiecutter.package_name }}.governance.context import Governance
 from {{ cookiecutter.package_name }}.pipeline import definition, targets
 from {{ cookiecutter.package_name }}.pipeline.local import emulator, runner, storage
@@ -422,7 +423,7 @@ def test_junit_ids_counts_and_worst_outcome(tmp_path):
         "</testsuite></testsuites>",
         encoding="utf-8",
     )
-    junit = report.read_junit(path)
+    junit = ci_results.read_junit(path)
     assert junit.outcomes == {
         "tests/test_a.py::test_ok": "passed",
         "tests/test_a.py::TestGroup::test_in_class[1]": "skipped",
@@ -437,8 +438,8 @@ def test_junit_ids_counts_and_worst_outcome(tmp_path):
     assert traceability.outcome_of("tests/test_a.py::test_missing", junit.outcomes) is None
     bad = tmp_path / "bad.xml"
     bad.write_text("<testsuites", encoding="utf-8")
-    with pytest.raises(report.UsageError, match="JUnit"):
-        report.read_junit(bad)
+    with pytest.raises(UsageError, match="JUnit"):
+        ci_results.read_junit(bad)
 
 
 def test_checkov_report_as_list_or_single_dict(tmp_path):
@@ -446,13 +447,13 @@ def test_checkov_report_as_list_or_single_dict(tmp_path):
     listed.write_text(json.dumps(CHECKOV), encoding="utf-8")
     single.write_text(json.dumps(CHECKOV[0]), encoding="utf-8")
     empty.write_text(json.dumps({"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0}), encoding="utf-8")
-    assert report.read_checkov(listed)["passed"] == 42
-    assert report.read_checkov(listed)["check_types"] == ["secrets", "terraform"]
-    assert report.read_checkov(single)["failed"] == 1
-    assert report.read_checkov(empty)["failed"] == 0
+    assert ci_results.read_checkov(listed)["passed"] == 42
+    assert ci_results.read_checkov(listed)["check_types"] == ["secrets", "terraform"]
+    assert ci_results.read_checkov(single)["failed"] == 1
+    assert ci_results.read_checkov(empty)["failed"] == 0
     (tmp_path / "text.json").write_text("not json", encoding="utf-8")
-    with pytest.raises(report.UsageError, match="checkov"):
-        report.read_checkov(tmp_path / "text.json")
+    with pytest.raises(UsageError, match="checkov"):
+        ci_results.read_checkov(tmp_path / "text.json")
 
 
 def test_matrix_is_one_well_formed_definition():

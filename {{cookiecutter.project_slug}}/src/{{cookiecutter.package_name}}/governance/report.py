@@ -13,14 +13,9 @@ and after the repository template is rendered.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
-import itertools
 import json
 import math
-import re
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,29 +26,19 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import __version__, metrics
-from ..errors import MlopsError, UsageError
+from ..errors import MlopsError
 from ..pipeline.local import registry, storage
 from . import approval, signatures, traceability, trail
+from .ci_results import JUnit, read_checkov, read_junit
 from .context import Governance
+from .model_card import CARD_NAME, card_content, card_name, card_status, write_card
+from .report_plots import baseline_plot, evaluation_plots, figure, metrics_plot
 
 FORMAT = 1
 REPORT_JSON = "report.json"
 REPORT_HTML = "report.html"
 TEMPLATE = "report.html.j2"
-DPI = 80
-MAX_FEATURE_PLOTS = 60
-MAX_FAILED_CHECKS = 200
-PLOT_TITLES = {
-    "roc_curve": "ROC curve (test split)",
-    "precision_recall_curve": "Precision-recall curve (test split)",
-    "residuals": "Residuals (test split)",
-}
 SIGNED_ACTIONS = tuple(trail.ACTION_DECISIONS)  # model.approved, model.rejected
-# The model card of a package version follows the package (AWS statuses: Draft, PendingReview, Approved, Archived).
-CARD_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-PROBLEM_TYPES = {"binary_classification": "Binary Classification", "regression": "Regression"}
-# The model card schema's objective-function facets (the SageMaker SDK's FacetEnum) for this project's metrics.
-FACETS = {"auc": "AUC", "accuracy": "Accuracy", "rmse": "RMSE", "mae": "MAE"}
 
 
 class ReportError(MlopsError):
@@ -69,108 +54,6 @@ class ReportResult:
     model_card: str | None  # the SageMaker model card name; None when it was not written
     card_status: str | None
     notes: tuple[str, ...] = ()  # what a person should know (card left unchanged, plots missing)
-
-
-@dataclass(frozen=True)
-class JUnit:
-    summary: dict[str, Any]
-    outcomes: dict[str, str]  # test id -> passed | failed | error | skipped
-
-
-# --- inputs: JUnit XML and checkov JSON ----------------------------------------------------------------------------
-
-
-def _case_id(case: ElementTree.Element) -> str:
-    """A pytest-style id (``tests/test_x.py::TestY::test_z[p]``) from a JUnit testcase."""
-    name = case.get("name", "")
-    classname = case.get("classname", "") or ""
-    file = case.get("file")
-    if "/" in classname or classname.endswith((".py", ".hcl")):
-        return f"{classname}::{name}"
-    parts = classname.split(".") if classname else []
-    classes: list[str] = []
-    while parts and parts[-1][:1].isupper():
-        classes.insert(0, parts.pop())
-    module = file or ("/".join(parts) + ".py" if parts else "")
-    return "::".join([module, *classes, name]) if module else name
-
-
-_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
-
-
-def read_junit(path: Path) -> JUnit:
-    """Counts and per-test outcomes of a JUnit XML file (pytest ``--junitxml``, terraform test ``-junit-xml``)."""
-    try:
-        # Our own CI's test results, not untrusted input; expat refuses entity expansion attacks by default.
-        root = ElementTree.parse(path).getroot()  # noqa: S314
-    except FileNotFoundError as exc:
-        raise UsageError(f"--junit {path}: no such file") from exc
-    except (ElementTree.ParseError, OSError) as exc:
-        raise UsageError(f"--junit {path}: not readable JUnit XML ({exc})") from exc
-    outcomes: dict[str, str] = {}
-    for case in root.iter("testcase"):
-        if case.find("failure") is not None:
-            outcome = "failed"
-        elif case.find("error") is not None:
-            outcome = "error"
-        elif case.find("skipped") is not None:
-            outcome = "skipped"
-        else:
-            outcome = "passed"
-        test_id = _case_id(case)
-        previous = outcomes.get(test_id)
-        if previous is None or _RANK[outcome] > _RANK[previous]:
-            outcomes[test_id] = outcome
-    counted = list(outcomes.values())
-    summary = {
-        "source": path.name,
-        "tests": len(counted),
-        "passed": counted.count("passed"),
-        "failures": counted.count("failed"),
-        "errors": counted.count("error"),
-        "skipped": counted.count("skipped"),
-        "failing": sorted(t for t, o in outcomes.items() if o in ("failed", "error")),
-    }
-    return JUnit(summary, outcomes)
-
-
-def read_checkov(path: Path) -> dict[str, Any]:
-    """Summary of ``checkov -o json`` output: one report (dict) or one per framework (list)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise UsageError(f"--checkov {path}: no such file") from exc
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"--checkov {path}: not checkov JSON ({exc})") from exc
-    reports = data if isinstance(data, list) else [data]
-    if not reports or not all(isinstance(r, dict) for r in reports):
-        raise UsageError(f"--checkov {path}: expected checkov's JSON report (an object, or a list of them)")
-    totals = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0}
-    failed: list[dict[str, Any]] = []
-    check_types = set()
-    for report in reports:
-        summary = report.get("summary", report if "passed" in report else {})
-        for key in totals:
-            value = summary.get(key, 0)
-            totals[key] += value if isinstance(value, int) else 0
-        if report.get("check_type"):
-            check_types.add(str(report["check_type"]))
-        for check in (report.get("results") or {}).get("failed_checks") or []:
-            failed.append(
-                {
-                    "check_id": check.get("check_id"),
-                    "check_name": check.get("check_name"),
-                    "resource": check.get("resource"),
-                    "file": check.get("file_path"),
-                }
-            )
-    failed.sort(key=lambda c: (str(c["file"]), str(c["resource"]), str(c["check_id"])))
-    return {
-        "source": path.name,
-        **totals,
-        "check_types": sorted(check_types),
-        "failed_checks": failed[:MAX_FAILED_CHECKS],
-    }
 
 
 # --- facts ---------------------------------------------------------------------------------------------------------
@@ -477,297 +360,6 @@ def gather(
     }
 
 
-# --- plots ---------------------------------------------------------------------------------------------------------
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _png(fig: Any) -> bytes:
-    buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})  # no version stamp: same facts, same bytes
-    _pyplot().close(fig)
-    return buffer.getvalue()
-
-
-def metrics_plot(facts: Mapping[str, Any]) -> bytes | None:
-    """Every metric as a bar; the primary one coloured by the gate, with the threshold marked."""
-    values = facts["values"]
-    primary = facts["primary"]
-    if not values:
-        return None
-    plt = _pyplot()
-    names = list(values)
-    fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(names) + 1.4))
-    colours = [
-        ("#2ca02c" if primary["passes"] else "#d62728") if name == primary["name"] else "#8c9db5" for name in names
-    ]
-    ax.barh(range(len(names)), [values[n] for n in names], color=colours)
-    ax.set_yticks(range(len(names)), names)
-    ax.invert_yaxis()
-    for i, name in enumerate(names):
-        ax.annotate(f"{values[name]:.4g}", (values[name], i), xytext=(3, 0), textcoords="offset points", va="center")
-    if primary["name"] in names:
-        i = names.index(primary["name"])
-        ax.plot(
-            [primary["threshold"]] * 2,
-            [i - 0.45, i + 0.45],
-            color="black",
-            linestyle="--",
-            linewidth=2,
-            label=f"gate: {primary['name']} {'>=' if primary['goal'] == 'maximize' else '<='} {primary['threshold']:g}",
-        )
-        ax.legend(loc="lower right")
-    ax.set(title="Metrics on the held-out test split against the gate", xlabel="value")
-    return _png(fig)
-
-
-def _numeric_bars(ax: Any, feature: Mapping[str, Any]) -> bool:
-    edges, counts = list(feature.get("edges", [])), list(feature.get("counts", []))
-    low, high = feature.get("min"), feature.get("max")
-    if not edges or low is None or high is None or sum(counts) == 0 or len(counts) != len(edges) + 1:
-        return False
-    bounds = [float(low), *[float(e) for e in edges], float(high)]
-    span = max(bounds[-1] - bounds[0], 1e-12)
-    widths = [max(b - a, span / 100) for a, b in itertools.pairwise(bounds)]
-    total = sum(counts)
-    heights = [c / total / w for c, w in zip(counts, widths, strict=True)]
-    ax.bar(bounds[:-1], heights, width=widths, align="edge", color="#4c72b0", edgecolor="white", linewidth=0.3)
-    return True
-
-
-def baseline_plot(baseline: Mapping[str, Any] | None) -> tuple[bytes | None, int]:
-    """(PNG, features drawn): one small distribution per feature of the drift baseline (training data)."""
-    features = list((baseline or {}).get("features", {}).items())
-    if not features:
-        return None, 0
-    shown = features[:MAX_FEATURE_PLOTS]
-    plt = _pyplot()
-    columns = min(5, len(shown))
-    rows = math.ceil(len(shown) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 1.8 * rows), squeeze=False)
-    for ax, (name, feature) in zip(axes.flat, shown, strict=False):
-        drawn = False
-        if feature.get("type") == "categorical" and feature.get("counts"):
-            categories = list(feature["counts"])
-            ax.bar(range(len(categories)), [feature["counts"][c] for c in categories], color="#4c72b0")
-            ax.set_xticks(range(len(categories)), categories, fontsize=6, rotation=30)
-            drawn = True
-        elif feature.get("type") == "numeric":
-            drawn = _numeric_bars(ax, feature)
-            ax.tick_params(axis="x", labelsize=6)
-        if not drawn:
-            ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes, fontsize=7)
-        ax.set_yticks([])
-        ax.set_title(str(name)[:40], fontsize=7)
-    for ax in list(axes.flat)[len(shown) :]:
-        ax.axis("off")
-    return _png(fig), len(shown)
-
-
-def evaluation_plots(s3: Any, evaluation_uri: str | None) -> list[dict[str, Any]]:
-    """The PNG plots the evaluate step left next to evaluation.json (ROC and PR curves, or residuals)."""
-    if not evaluation_uri:
-        return []
-    bucket, key = storage.split_uri(evaluation_uri)
-    prefix = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
-    keys: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys.extend(o["Key"] for o in page.get("Contents", []))
-    out = []
-    for found in sorted(k for k in keys if k.endswith(".png") and "/" not in k[len(prefix) :]):
-        data = s3.get_object(Bucket=bucket, Key=found)["Body"].read()
-        stem = found.rsplit("/", 1)[-1].removesuffix(".png")
-        title = PLOT_TITLES.get(stem, stem.replace("_", " "))
-        out.append({"name": stem, "title": title, "source": f"s3://{bucket}/{found}", "png": data})
-    return out
-
-
-def _figure(name: str, title: str, data: bytes, source: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "title": title,
-        "source": source,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "data": base64.b64encode(data).decode("ascii"),
-    }
-
-
-# --- model card ----------------------------------------------------------------------------------------------------
-
-
-def card_name(cfg: Any, env: str, version: Any) -> str:
-    return f"{cfg.resource_name(env)}-v{version}"
-
-
-def card_status(facts: Mapping[str, Any]) -> str:
-    """The model card's status for the package: Draft while pending, Approved once an approval verifies."""
-    status = facts["package"]["status"]
-    if status == "Approved":
-        return "Approved" if (facts.get("approval") or {}).get("verifies") else "PendingReview"
-    if status == "Rejected":
-        return "Archived"
-    return "Draft"
-
-
-def _clip(text: Any, limit: int) -> str:
-    text = "" if text is None else str(text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def card_content(facts: Mapping[str, Any], report_sha256: str, report_path: str) -> dict[str, Any]:
-    """Model card content (SageMaker model card JSON schema) from the report's facts."""
-    model, package, lineage = facts["model"], facts["package"], facts["lineage"]
-    primary = facts["metrics"]["primary"]
-    arn = package["arn"]
-    image = [package["image"]] if package.get("image") else []
-    overview: dict[str, Any] = {
-        "model_id": arn,
-        "model_name": _clip(f"{model['name']} ({model['environment']})", 1024),
-        "model_description": _clip(model["description"], 1024),
-        "model_version": package["version"],
-        "problem_type": PROBLEM_TYPES.get(model["problem_type"], model["problem_type"]),
-        "algorithm_type": f"gradient-boosted trees ({model['framework']})",
-        "model_owner": _clip(f"{model['owner']['name']} <{model['owner']['email']}>", 1024),
-        "model_creator": _clip(model["owner"]["name"], 1024),
-        "model_artifact": [package["model_data_url"]] if package.get("model_data_url") else [],
-        "inference_environment": {"container_image": image},
-    }
-    function = {
-        "function": "Maximize" if primary["goal"] == "maximize" else "Minimize",
-        "condition": _clip(
-            f"{primary['name']} {'>=' if primary['goal'] == 'maximize' else '<='} {primary['threshold']:g}", 63
-        ),
-    }
-    if primary["name"] in FACETS:
-        function["facet"] = FACETS[primary["name"]]
-    tuning = facts.get("tuning")
-    account, region = model["account"], model["region"]
-    job = lineage.get("training-job")
-    training_job: dict[str, Any] = {
-        "training_datasets": [lineage["dataset-uri"]] if lineage.get("dataset-uri") else [],
-        "training_environment": {"container_image": image},
-        "hyper_parameters": [{"name": k, "value": _clip(v, 1024)} for k, v in facts["hyperparameters"].items()][:100],
-    }
-    if job:
-        training_job["training_arn"] = f"arn:aws:sagemaker:{region}:{account}:training-job/{job}"
-    observations = (
-        f"Bayesian tuning: {tuning['summary']} (budget {tuning['max_jobs']} trials)"
-        if tuning
-        else "Trained with the hyperparameters of project.yaml (no tuning)."
-    )
-    metric_data = [
-        {
-            "name": name,
-            "type": "number",
-            "value": value,
-            **(
-                {"notes": f"primary metric; gate {function['condition']}: {'pass' if primary['passes'] else 'fail'}"}
-                if name == primary["name"]
-                else {}
-            ),
-        }
-        for name, value in facts["metrics"]["values"].items()
-    ]
-    audit = facts["audit"]
-    signed = [
-        f"{s['printed_name']} ({s['meaning']}, {s['decision']}, {s['time']}): "
-        f"{'verifies' if s['verifies'] else 'DOES NOT VERIFY'}"
-        for s in facts["signatures"]
-    ]
-    custom = {
-        "validation_report_sha256": report_sha256,
-        "validation_report": report_path,
-        "git_commit": lineage.get("git-commit", ""),
-        "git_dirty": lineage.get("git-dirty", ""),
-        "dataset_sha256": lineage.get("dataset-sha256", ""),
-        "model_sha256": lineage.get("model-sha256", ""),
-        "compliance": model["compliance"],
-        "data_classification": model["data_classification"],
-        "audit_trail": audit["summary"],
-        "signatures": "; ".join(signed) or "none",
-        "traceability": "{pass} pass, {missing} missing".format(**facts["traceability_summary"]),
-    }
-    containers = [{"image": package["image"], "model_data_url": package["model_data_url"]}] if image else []
-    return {
-        "model_overview": overview,
-        "intended_uses": {
-            "purpose_of_model": _clip(model["description"], 2048),
-            "risk_rating": "Unknown",
-            "explanations_for_risk_rating": "Not rated in project.yaml: the model owner's risk assessment sets it.",
-        },
-        "training_details": {
-            "objective_function": {
-                "function": function,
-                "notes": "The pipeline registers the model only if it passes.",
-            },
-            "training_observations": _clip(observations, 1024),
-            "training_job_details": training_job,
-        },
-        "evaluation_details": [
-            {
-                "name": "held-out test split",
-                "evaluation_observation": _clip(
-                    f"{primary['name']} = {primary['value']} against the gate {function['condition']}: "
-                    f"{'pass' if primary['passes'] else 'fail'}.",
-                    2096,
-                ),
-                "datasets": [lineage["dataset-uri"]] if lineage.get("dataset-uri") else [],
-                "metadata": {"evaluation_report": _clip(package.get("evaluation_uri"), 1024)},
-                "metric_groups": [{"name": "model quality", "metric_data": metric_data}],
-            }
-        ],
-        "additional_information": {
-            "caveats_and_recommendations": _clip(
-                f"See the validation report {report_path} (SHA-256 of report.json {report_sha256}) for lineage, "
-                "signatures, the audit trail's verification and the Part 11 traceability matrix.",
-                2048,
-            ),
-            "custom_details": {k: _clip(v, 1024) for k, v in custom.items()},
-        },
-        "model_package_details": _present(
-            {
-                "model_package_arn": arn,
-                "model_package_group_name": package.get("group"),
-                "model_package_version": package.get("version"),
-                "model_package_description": _clip(package.get("description"), 1024),
-                "model_package_status": package.get("package_status"),
-                "model_approval_status": package.get("status"),
-                "inference_specification": {"containers": containers} if containers else None,
-            }
-        ),
-    }
-
-
-def _present(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields that have a value (the schema has no nulls)."""
-    return {k: v for k, v in values.items() if v is not None and v != ""}
-
-
-def write_card(sm: Any, name: str, content: Mapping[str, Any], status: str) -> tuple[str, str | None]:
-    """Create the model card, or update it; (status now, note). An archived card is left as it is."""
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
-    try:
-        current = sm.describe_model_card(ModelCardName=name)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in ("ResourceNotFound", "ResourceNotFoundException"):
-            raise
-        sm.create_model_card(ModelCardName=name, Content=text, ModelCardStatus=status)
-        return status, None
-    if current.get("ModelCardStatus") == "Archived":
-        return "Archived", f"model card {name} is archived: left unchanged"
-    if current.get("Content") != text or current.get("ModelCardStatus") != status:
-        sm.update_model_card(ModelCardName=name, Content=text, ModelCardStatus=status)
-    return status, None
-
-
 # --- rendering -----------------------------------------------------------------------------------------------------
 
 
@@ -845,14 +437,14 @@ def write_report(
     figures: dict[str, Any] = {"metrics": None, "evaluation": [], "baseline": None, "baseline_features": 0}
     metrics_png = metrics_plot(facts["metrics"])
     if metrics_png:
-        figures["metrics"] = _figure("metrics", "Metrics against the gate", metrics_png, "this report")
+        figures["metrics"] = figure("metrics", "Metrics against the gate", metrics_png, "this report")
     for plot in evaluation_plots(s3, facts["package"]["evaluation_uri"]):
-        figures["evaluation"].append(_figure(plot["name"], plot["title"], plot["png"], plot["source"]))
+        figures["evaluation"].append(figure(plot["name"], plot["title"], plot["png"], plot["source"]))
     if not figures["evaluation"]:
         notes.append("the package's evaluation folder holds no plots")
     baseline_png, drawn = baseline_plot(_read_json(s3, facts["package"]["baseline_uri"]))
     if baseline_png:
-        figures["baseline"] = _figure(
+        figures["baseline"] = figure(
             "baseline", "Feature distributions of the drift baseline", baseline_png, facts["package"]["baseline_uri"]
         )
         figures["baseline_features"] = drawn
