@@ -523,3 +523,16 @@ def test_names_with_control_characters_and_missing_meanings_are_refused(governed
     version = g["register"]().rsplit("/", 1)[1]
     _refused(g, g["steward"], version, "printable", printed_name="Jane\n   99  forged row")
     _refused(g, g["steward"], version, "meaning of the signature is missing", meaning=None)
+
+
+def test_a_decision_recorded_first_stands(governed):
+    """Two stewards at once: the decision whose entry came first wins; the later one leaves the status alone."""
+    from {{ cookiecutter.package_name }}.errors import MlopsError
+
+    g = governed
+    arn = g["register"]()
+    other = Governance(g["cfg"], "dev", local.assume(g["aws"], g["cfg"].approver_role_arn("dev"), "Bob Reviewer"))
+    other.record("model.rejected", arn, {"decision": "rejected"})  # Bob's entry lands while Jane is checking
+    with pytest.raises(MlopsError, match="recorded first"):
+        approval.decide(g["steward"], arn, printed_name="Jane Steward", meaning="approval", decision="approved")
+    assert g["steward"].package(arn)["ModelApprovalStatus"] == "PendingManualApproval"

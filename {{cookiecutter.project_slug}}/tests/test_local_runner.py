@@ -150,6 +150,9 @@ def test_parameter_overrides_take_the_declared_type():
         runner.parameter_values(doc, {"Nope": "1"})
     with pytest.raises(runner.DefinitionError, match="must be Integer"):
         runner.parameter_values(doc, {"N": "three"})
+    for not_a_number in ("nan", "inf"):  # the audit trail's canonical JSON cannot hold them, nor can a gate
+        with pytest.raises(runner.DefinitionError, match="must be Float"):
+            runner.parameter_values(doc, {"F": not_a_number})
 
 
 def test_unsupported_step_types_are_refused_before_anything_runs(tmp_path):

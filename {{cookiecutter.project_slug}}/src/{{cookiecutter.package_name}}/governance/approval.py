@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -28,6 +29,7 @@ STATUS = {"approved": "Approved", "rejected": "Rejected"}
 ACTION = {"approved": "model.approved", "rejected": "model.rejected"}
 MAX_NAME = 128
 MAX_REASON = 400
+CLOCK_SKEW = timedelta(hours=1)  # registry and trail clocks are different machines' clocks
 MAX_DESCRIPTION = 1024  # the signed payload goes into ApprovalDescription, which holds at most this
 METADATA_PREFIX = "esig"
 
@@ -138,14 +140,29 @@ def _checks(
     return None, now_sha, dataset_sha
 
 
-def _registered_by_trail(gov: Governance, package: dict[str, Any]) -> list[str]:
-    """Who the audit trail says registered the package (the identity STS saw, not what the definition claims)."""
+def _since_registration(package: dict[str, Any]) -> str:
+    """The UTC time from which the trail can hold entries about the package (its creation, less clock skew)."""
+    created = package.get("CreationTime")
+    if not isinstance(created, datetime):
+        return ""
+    return (created.astimezone(UTC) - CLOCK_SKEW).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _about(gov: Governance, package: dict[str, Any], actions: set[str]) -> list[dict[str, Any]]:
+    """Entries with one of ``actions`` about the package, newest first (none when the trail is off)."""
     if gov.trail is None:
         return []
     arn = package["ModelPackageArn"]
     return [
-        e["actor"] for e in gov.trail.entries() if e.get("action") == "model.registered" and e.get("subject") == arn
+        e
+        for e in gov.trail.since(_since_registration(package))
+        if e.get("action") in actions and e.get("subject") == arn
     ]
+
+
+def _registered_by_trail(gov: Governance, package: dict[str, Any]) -> list[str]:
+    """Who the audit trail says registered the package (the identity STS saw, not what the definition claims)."""
+    return [str(e.get("actor")) for e in _about(gov, package, {"model.registered"})]
 
 
 def _refuse(gov: Governance, subject: str, identity: str, why: str, attempt: dict[str, Any]) -> SigningRefused:
@@ -218,6 +235,14 @@ def decide(
     else:
         details["unsigned"] = content  # e_signatures off (compliance standard): who, what and when, unsigned
     entry = gov.record(ACTION[decision], arn, details)  # the signature is in the trail before the status moves
+    if entry is not None:
+        earlier = [e for e in _about(gov, package, set(ACTION.values())) if e["seq"] < entry["seq"]]
+        if earlier:  # another steward decided between our checks and our entry: theirs stands
+            first = earlier[-1]
+            raise MlopsError(
+                f"{first['action']} by {first['actor']} was recorded first (audit entry {first['seq']}); yours is "
+                f"entry {entry['seq']} and the package status was left as that decision set it"
+            )
 
     metadata = _lineage(package)
     if signed:

@@ -199,6 +199,26 @@ class AuditTrail:
         except ClientError as exc:
             raise AuditError(f"audit trail s3://{self.bucket}/{self.prefix}: {_code(exc)}: {exc}") from exc
 
+    def since(self, start: str) -> list[dict[str, Any]]:
+        """The readable entries written at or after UTC time ``start`` (ISO 8601), newest first.
+
+        Walks back from the head one entry at a time: what a decision on a package needs (its registration and
+        any other decision on it) costs the entries since the package was registered, not the whole trail.
+        """
+        seq, _ = self.head()
+        out = []
+        while seq > 0:
+            try:
+                entry = self._read(seq)
+            except (AuditError, ClientError):
+                seq -= 1
+                continue  # unreadable or deleted: `audit verify` names it; the walk goes on
+            if str(entry.get("time", "")) < start:
+                break
+            out.append(entry)
+            seq -= 1
+        return out
+
     def entries(self) -> list[dict[str, Any]]:
         """The readable entries, in order (``verify`` is what says whether they can be trusted)."""
         out = []

@@ -10,6 +10,7 @@ with its message.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -34,7 +35,20 @@ def _boolean(value: Any) -> bool:
 # What the run tells the audit trail: (action, subject ARN, details); see governance.chain.ACTIONS.
 Events = Callable[[str, str, dict[str, Any]], Any]
 
-PARAMETER_TYPES: dict[str, Callable[[Any], Any]] = {"String": str, "Integer": int, "Float": float, "Boolean": _boolean}
+
+def _finite(value: Any) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+PARAMETER_TYPES: dict[str, Callable[[Any], Any]] = {
+    "String": str,
+    "Integer": int,
+    "Float": _finite,
+    "Boolean": _boolean,
+}
 
 
 class DefinitionError(UsageError, ValueError):
