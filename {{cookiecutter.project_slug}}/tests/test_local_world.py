@@ -50,7 +50,7 @@ def test_registered_package_outlives_the_command(tmp_path: Path, local_world: Pa
     assert twice.returncode == 1
     assert twice.stderr.strip().splitlines() == [
         "Error: refused: the package is Approved, not PendingManualApproval "
-        "(recorded as audit entry 9; published to the model's topic)"
+        "(recorded as audit entry 10; published to the model's topic)"
     ]
     shown = json.loads(_cli("audit", "show", "--json", env=env, cwd=tmp_path).stdout)
     assert [e["action"] for e in shown] == [
@@ -58,13 +58,15 @@ def test_registered_package_outlives_the_command(tmp_path: Path, local_world: Pa
         *["step.finished"] * 4,
         "model.registered",
         "step.finished",
+        "pipeline.finished",
         "model.approved",
         "signature.refused",
     ]
-    assert "-pipeline/" in shown[0]["actor"] and "-approver/" in shown[7]["actor"]
+    assert "-pipeline/" in shown[0]["actor"] and "-approver/" in shown[8]["actor"]
+    assert shown[7]["details"]["status"] == "Succeeded"
     verified = _cli("audit", "verify", env=env, cwd=tmp_path)
     assert verified.returncode == 0, verified.stderr
-    assert "9 entries, 1 signatures verified" in verified.stdout
+    assert "10 entries, 1 signatures verified" in verified.stdout
 
     # Offline: trust only a public key file. The model's key verifies; another key is named as untrusted.
     from cryptography.hazmat.primitives import serialization
@@ -84,7 +86,7 @@ def test_registered_package_outlives_the_command(tmp_path: Path, local_world: Pa
     assert offline.returncode == 0, offline.stderr
     untrusted = _cli("audit", "verify", "--offline", "--public-key", "other.pem", env=env, cwd=tmp_path)
     assert untrusted.returncode == 1
-    assert "entry 8: bad_signature" in untrusted.stderr and "not a trusted key" in untrusted.stderr
+    assert "entry 9: bad_signature" in untrusted.stderr and "not a trusted key" in untrusted.stderr
 
     again = _cli("pipeline", "run", "--local", "--commit", "abc123", "--data-dir", "data", env=env, cwd=tmp_path)
     assert json.loads(again.stdout)["model_package_arn"].endswith(f"{group}/2")

@@ -33,6 +33,7 @@ ACTION_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 # What each action records; later work adds names here, never fields to the entry.
 ACTIONS = {
     "pipeline.started": "a pipeline execution started (subject: the execution ARN)",
+    "pipeline.finished": "a pipeline execution ended (details: status, failed step and why)",
     "step.finished": "a pipeline step ended, succeeded or failed (details: step, type, status, seconds)",
     "model.registered": "a model package was registered (details: its lineage)",
     "model.approved": "a steward approved the package with an electronic signature (details.signature)",

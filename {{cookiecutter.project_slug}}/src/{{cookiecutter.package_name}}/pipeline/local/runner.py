@@ -328,6 +328,11 @@ class Runner:
             self._skipped = []
         self.result.properties = self.scope.steps
         self._write_summary()
+        self.events(
+            "pipeline.finished",
+            execution_arn,
+            {"status": self.result.status, "failed_step": self.result.failed_step, "failure": self.result.failure},
+        )
         return self.result
 
     def _finished(self, record: StepRecord) -> None:
