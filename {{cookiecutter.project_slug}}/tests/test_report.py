@@ -198,6 +198,7 @@ def test_report_hash_matches_html_footer_and_trail(world):
     assert result.json.parent.name == f"{world.cfg.resource_name(ENV)}-v1"
     assert result.html.parent == result.json.parent
     assert hashlib.sha256(result.json.read_bytes()).hexdigest() == result.sha256
+    assert html(result).startswith("<!DOCTYPE html>")  # the template's own comment leaves nothing behind
     footer = re.search(r'id="report-sha256">([0-9a-f]{64})<', html(result))
     assert footer and footer.group(1) == result.sha256
     entries = world.steward.required_trail().entries()
