@@ -47,12 +47,15 @@ locals {
   security_group_id = data.aws_ssm_parameter.foundation["sagemaker-security-group-id"].insecure_value
   access_log_bucket = data.aws_ssm_parameter.foundation["access-log-bucket"].insecure_value
   ci_role_arn       = data.aws_ssm_parameter.foundation["ci-role-arn"].insecure_value
+  account_trail_arn = data.aws_ssm_parameter.foundation["cloudtrail-arn"].insecure_value
 }
 
 data "aws_partition" "current" {}
 
 data "aws_ssm_parameter" "foundation" {
-  for_each = toset(["private-subnet-ids", "sagemaker-security-group-id", "access-log-bucket", "ci-role-arn"])
+  # cloudtrail-arn: the account trail that records every API call on this model (Part 11 §11.10(e)); a
+  # plan fails in an account whose foundation does not publish one.
+  for_each = toset(["private-subnet-ids", "sagemaker-security-group-id", "access-log-bucket", "ci-role-arn", "cloudtrail-arn"])
 
   name = "${local.foundation_prefix}/${each.key}"
 }

@@ -52,3 +52,8 @@ output "ssm_prefix" {
   description = "Where this root publishes its outputs."
   value       = local.ssm_prefix
 }
+
+output "account_cloudtrail_arn" {
+  description = "The account foundation's CloudTrail (log file validation, Object Lock) that records every API call on this model's resources."
+  value       = local.account_trail_arn
+}

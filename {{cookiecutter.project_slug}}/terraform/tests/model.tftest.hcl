@@ -62,6 +62,11 @@ override_data {
   values = { insecure_value = "arn:aws:iam::{{ cookiecutter.aws_account_id_dev }}:role/mlops-dev-gitlab-ci" }
 }
 
+override_data {
+  target = data.aws_ssm_parameter.foundation["cloudtrail-arn"]
+  values = { insecure_value = "arn:aws:cloudtrail:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id_dev }}:trail/mlops-dev" }
+}
+
 # Distinct ARNs where a test must tell two resources of one type apart.
 override_resource {
   target = aws_kms_key.signing
@@ -103,6 +108,11 @@ run "first_apply_has_no_endpoint" {
   assert {
     condition     = aws_s3_bucket.this["artifacts"].bucket == "{{ cookiecutter.project_slug }}-dev-artifacts-{{ cookiecutter.aws_account_id_dev }}" && aws_s3_bucket.this["audit"].bucket == "{{ cookiecutter.project_slug }}-dev-audit-{{ cookiecutter.aws_account_id_dev }}"
     error_message = "Buckets must be named <slug>-<env>-artifacts|audit-<account>."
+  }
+
+  assert {
+    condition     = output.account_cloudtrail_arn == "arn:aws:cloudtrail:{{ cookiecutter.aws_region }}:{{ cookiecutter.aws_account_id_dev }}:trail/mlops-dev"
+    error_message = "The model must read the foundation's CloudTrail ARN from SSM (the account audit trail, Part 11 11.10(e))."
   }
 
   assert {

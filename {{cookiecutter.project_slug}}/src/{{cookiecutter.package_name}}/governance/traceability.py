@@ -182,9 +182,8 @@ ROWS: tuple[Row, ...] = (
             Evidence(
                 "file",
                 "terraform/main.tf",
-                "CloudTrail (API actions, log file validation) is the account foundation's, published as SSM "
-                "<prefix>/<env>/cloudtrail-arn; this repository does not read it yet, so the account trail is not "
-                "evidenced here: read cloudtrail-arn with the other foundation parameters to satisfy it",
+                "CloudTrail (every API call, log file validation, Object Lock) is the account foundation's; this "
+                "root reads its ARN from SSM <prefix>/<env>/cloudtrail-arn (a plan fails without it) and outputs it",
                 contains="cloudtrail-arn",
             ),
         ),
