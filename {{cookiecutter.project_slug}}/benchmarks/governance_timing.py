@@ -79,7 +79,7 @@ def appends(count: int) -> None:
             s3.put_object(Bucket="bench-audit", Key=f"blind/{n:012d}.json", Body=body)
         blind = (time.perf_counter() - start) / count
         start = time.perf_counter()
-        result = trail.verify()
+        result = trail.verify(set())  # no signatures among these entries
         verify = time.perf_counter() - start
         start = time.perf_counter()
         trail.stored()
