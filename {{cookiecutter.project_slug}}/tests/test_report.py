@@ -66,8 +66,7 @@ CHECKOV = [
 
 def _trusted(gov) -> set[str]:
     """The model's current signing key, as `audit verify` trusts it."""
-    _, current = signatures.public_key(gov.client("kms"), gov.signing_key)
-    return {signatures.fingerprint(current)}
+    return {signatures.current_fingerprint(gov.client("kms"), gov.signing_key)}
 
 
 def matrix_test_ids() -> list[str]:

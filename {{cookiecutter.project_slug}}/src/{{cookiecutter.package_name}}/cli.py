@@ -550,8 +550,7 @@ def _trusted_keys(gov, key_files: tuple[Path, ...], offline: bool) -> set[str]:
         der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         trusted.add(signatures.fingerprint(base64.b64encode(der).decode()))
     if not offline:
-        _, current = signatures.public_key(gov.client("kms"), gov.signing_key)
-        trusted.add(signatures.fingerprint(current))
+        trusted.add(signatures.current_fingerprint(gov.client("kms"), gov.signing_key))
     return trusted
 
 

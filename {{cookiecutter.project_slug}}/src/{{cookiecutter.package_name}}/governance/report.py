@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import __version__, metrics
 from ..errors import MlopsError
-from ..pipeline.local import registry, storage
+from ..pipeline.local import registry
 from . import approval, signatures, traceability, trail
 from .ci_results import JUnit, read_checkov, read_junit
 from .context import Governance
@@ -71,17 +71,6 @@ def _finite(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
-
-
-def _read_json(s3: Any, uri: str | None) -> dict[str, Any] | None:
-    if not uri:
-        return None
-    bucket, key = storage.split_uri(uri)
-    try:
-        value = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-    except (ClientError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def baseline_uri(package: Mapping[str, Any]) -> str | None:
@@ -285,8 +274,10 @@ def gather(
     checkov: dict[str, Any] | None,
     root: Path | None,
     trusted: set[str],
+    baseline: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
-    """Every fact of the report (JSON-ready) for a described package."""
+    """Every fact of the report (JSON-ready) for a described package and its drift baseline (read by the caller,
+    which also plots it)."""
     cfg = gov.cfg
     arn = package["ModelPackageArn"]
     s3 = gov.client("s3")
@@ -296,7 +287,6 @@ def gather(
     audit, entries = _audit(gov, trusted)
     execution = _execution(entries, arn)
     lineage, hyperparameters = _lineage(package)
-    baseline = _read_json(s3, baseline_uri(package))
     threshold_at_run = ((execution or {}).get("parameters") or {}).get("MetricThreshold")
     matrix = traceability.evaluate(
         traceability.Context(
@@ -424,14 +414,22 @@ def write_report(
     from ..pipeline.targets import project_root
 
     if trusted is None:
-        _, current = signatures.public_key(gov.client("kms"), gov.signing_key)
-        trusted = {signatures.fingerprint(current)}
+        trusted = {signatures.current_fingerprint(gov.client("kms"), gov.signing_key)}
 
     junit_facts = read_junit(junit) if junit else None
     checkov_facts = read_checkov(checkov) if checkov else None
     package = gov.package(ref)
-    facts = gather(gov, package, junit=junit_facts, checkov=checkov_facts, root=root or project_root(), trusted=trusted)
     s3 = gov.client("s3")
+    baseline = registry.read_json(s3, baseline_uri(package))
+    facts = gather(
+        gov,
+        package,
+        junit=junit_facts,
+        checkov=checkov_facts,
+        root=root or project_root(),
+        trusted=trusted,
+        baseline=baseline,
+    )
     notes: list[str] = []
 
     figures: dict[str, Any] = {"metrics": None, "evaluation": [], "baseline": None, "baseline_features": 0}
@@ -442,7 +440,7 @@ def write_report(
         figures["evaluation"].append(figure(plot["name"], plot["title"], plot["png"], plot["source"]))
     if not figures["evaluation"]:
         notes.append("the package's evaluation folder holds no plots")
-    baseline_png, drawn = baseline_plot(_read_json(s3, facts["package"]["baseline_uri"]))
+    baseline_png, drawn = baseline_plot(baseline)
     if baseline_png:
         figures["baseline"] = figure(
             "baseline", "Feature distributions of the drift baseline", baseline_png, facts["package"]["baseline_uri"]

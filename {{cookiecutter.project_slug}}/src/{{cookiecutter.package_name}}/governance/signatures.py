@@ -102,6 +102,11 @@ def public_key(kms: Any, key_id: str) -> tuple[str, str]:
     return answer["KeyId"], base64.b64encode(answer["PublicKey"]).decode()
 
 
+def current_fingerprint(kms: Any, key_id: str) -> str:
+    """The fingerprint of the key KMS holds now under ``key_id``: the key a verifier trusts by default."""
+    return fingerprint(public_key(kms, key_id)[1])
+
+
 def sign(kms: Any, key_id: str, content: dict[str, Any]) -> Signature:
     """Sign the canonical payload with the KMS key (only the approver role may: the key policy says so)."""
     message = canonical(content)

@@ -8,6 +8,7 @@ a delete marker, which ``stored`` reports for ``verify``.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -262,8 +263,6 @@ def entry_signature_problem(entry: dict[str, Any], trusted: set[str], required: 
 
 
 def _json(body: bytes) -> dict[str, Any]:
-    import json
-
     value = json.loads(body)
     if not isinstance(value, dict):
         raise ValueError("not an object")

@@ -65,17 +65,21 @@ def evaluation_uri(package: dict[str, Any]) -> str | None:
     return package.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
 
 
-def evaluation_report(s3: Any, package: dict[str, Any]) -> dict[str, Any] | None:
-    """The package's evaluation.json, or None when it names none or it cannot be read."""
-    uri = evaluation_uri(package)
+def read_json(s3: Any, uri: str | None) -> dict[str, Any] | None:
+    """A JSON object in S3, or None when there is no URI, no object, or no JSON object in it."""
     if not uri:
         return None
     bucket, key = storage.split_uri(uri)
     try:
-        report = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        value = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     except (s3.exceptions.ClientError, ValueError):
         return None
-    return report if isinstance(report, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def evaluation_report(s3: Any, package: dict[str, Any]) -> dict[str, Any] | None:
+    """The package's evaluation.json, or None when it names none or it cannot be read."""
+    return read_json(s3, evaluation_uri(package))
 
 
 def metric_value(report: dict[str, Any] | None, json_path: str) -> float | None:
