@@ -40,6 +40,7 @@ def _signed(package: str) -> dict:
     content = signatures.payload(
         package_arn=package,
         model_sha256="a" * 64,
+        evaluation_sha256="e" * 64,
         dataset_sha256="b" * 64,
         printed_name="Jane Steward",
         identity=STEWARD,
@@ -446,6 +447,7 @@ def test_trail_keys_and_payload_are_stable(tmp_path: Path):
     assert set(signatures.PAYLOAD_FIELDS) == {
         "package_arn",
         "model_sha256",
+        "evaluation_sha256",
         "dataset_sha256",
         "printed_name",
         "identity",

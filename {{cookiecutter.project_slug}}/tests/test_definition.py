@@ -11,8 +11,9 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from {{ cookiecutter.package_name }} import contract, metrics, models, serve
+from {{ cookiecutter.package_name }} import contract, metrics, models
 from {{ cookiecutter.package_name }}.pipeline import definition, layout, targets
+from {{ cookiecutter.package_name }}.serving import payload
 
 from conftest import variant
 
@@ -274,6 +275,6 @@ def test_registration_carries_metrics_baseline_and_lineage(cfg):
     )
     assert len(lineage) <= 50  # CustomerMetadataProperties holds at most 50 entries
     inference = register["InferenceSpecification"]
-    assert inference["SupportedContentTypes"] == list(serve.CONTENT_TYPES)
-    assert inference["SupportedResponseMIMETypes"] == ["application/json"]
+    assert inference["SupportedContentTypes"] == list(payload.CONTENT_TYPES)
+    assert inference["SupportedResponseMIMETypes"] == list(payload.ANSWER_TYPES)
     assert inference["SupportedRealtimeInferenceInstanceTypes"] == [cfg.endpoint_instance_type]

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }} import contract, evaluate, metrics, models
+from {{ cookiecutter.package_name }}.data import schema as schema_mod
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -48,6 +49,14 @@ def test_report_plots_and_baseline(ml_root, trained, problem_type):
     value = _lookup(report, metrics.json_path(problem_type, cfg.metric.name))
     assert cfg.metric.passes(value)  # the default model clears the default gate
     rows = len(pd.read_csv(run["test_csv"]))
+    compiled = report[evaluate.COMPILED_SECTION]
+    if problem_type == "binary_classification":  # numeric features only: the compiled predictor ships
+        assert (compiled["library"], compiled["rows"]) == ("treelite", rows)
+        assert compiled["version"] == models.load(run["model_dir"])["compiled"]["version"]
+        assert compiled["tolerance"] == models.COMPILED_TOLERANCE  # probabilities: the scale is 1
+        assert 0 <= compiled["max_abs_difference"] <= compiled["tolerance"]
+    else:  # diabetes' sex is categorical: the estimator serves, and evaluation.json says why
+        assert compiled["library"] is None and compiled["reason"].startswith("categorical feature(s) sex")
     if problem_type == "binary_classification":
         matrix = section["confusion_matrix"]
         assert sum(matrix[a][p] for a in "01" for p in "01") == rows
@@ -69,6 +78,43 @@ def test_bad_test_data_writes_nothing(ml_root, trained, capsys, steps):
     assert "column(s) 'extra' are not in schema.json" in capsys.readouterr().err
     assert steps.output_files(ml_root) == []
     assert "'extra'" in contract.exit_message_file().read_text()
+
+
+def _compiled_from_another_fit(model, run):
+    """Overwrite the model folder's model.treelite with one of a model fitted with another learning rate."""
+    bundle = models.load(model)
+    schema = schema_mod.load(model / "schema.json")
+    (train_csv,) = (run["processed"] / "processing" / "output" / "train").glob("*.csv")
+    data = schema_mod.read_csv(train_csv, schema)
+    features, target = data[schema.feature_names], data[schema.target.name].to_numpy()
+    hyperparameters = {**bundle["hyperparameters"], "learning_rate": 0.3}
+    other = models.fit(bundle["framework"], bundle["problem_type"], hyperparameters, features, target)
+    assert models.export_compiled(other, model, features, models.predict(other, features))["library"] == "treelite"
+
+
+@pytest.mark.parametrize(
+    ("tamper", "fragment"),
+    [
+        ("another fit", "the compiled predictor model.treelite does not give the fitted model's predictions"),
+        ("removed", "model.joblib records a compiled predictor, but the model archive holds no model.treelite"),
+        ("not treelite", "model.treelite: not a treelite model"),
+    ],
+)
+def test_a_tampered_compiled_predictor_fails_evaluation(ml_root, trained, tmp_path, capsys, steps, tamper, fragment):
+    run = trained["binary_classification"]
+    model = tmp_path / "model"
+    shutil.copytree(run["model_dir"], model)
+    if tamper == "another fit":
+        _compiled_from_another_fit(model, run)
+    elif tamper == "removed":
+        (model / models.COMPILED_FILE).unlink()
+    else:
+        (model / models.COMPILED_FILE).write_bytes(b"not a model")
+    _stage(ml_root, {**run, "model_dir": model})
+    assert evaluate.main() == 1
+    assert fragment in capsys.readouterr().err.strip().splitlines()[-1]
+    assert fragment in contract.exit_message_file().read_text()
+    assert steps.output_files(ml_root) == []  # no evaluation.json: the model cannot be registered
 
 
 def test_missing_model_archive(ml_root, capsys):

@@ -5,16 +5,20 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from {{ cookiecutter.package_name }} import contract, metrics, models, train
 from {{ cookiecutter.package_name }}.data import schema as schema_mod
 
 MODEL_FILES = {"model.joblib", "schema.json", "baseline.json", "hyperparameters.json"}
+# Breast cancer's features are all numeric; diabetes has a categorical one (sex), which treelite does not reproduce.
+COMPILED = {"binary_classification": True, "regression": False}
 
 
 @pytest.fixture(params=models.PROBLEM_TYPES)
@@ -42,11 +46,19 @@ def _objective(stdout: str, metric: str) -> float:
 def test_writes_the_model_folder_and_the_objective_line(job, capsys):
     assert train.main() == 0
     folder = contract.model_dir()
-    assert {p.name for p in folder.iterdir()} == MODEL_FILES
+    compiled = COMPILED[job.problem_type]
+    assert {p.name for p in folder.iterdir()} == MODEL_FILES | ({models.COMPILED_FILE} if compiled else set())
     value = _objective(capsys.readouterr().out, job.metric.name)
     assert job.metric.passes(value)  # the default hyperparameters clear the default gate
     bundle = joblib.load(folder / "model.joblib")
     assert (bundle["framework"], bundle["problem_type"]) == (job.framework, job.problem_type)
+    if compiled:
+        assert bundle["compiled"]["library"] == "treelite" and bundle["compiled"]["file"] == models.COMPILED_FILE
+        assert models.load_compiled(folder) is not None
+    else:
+        assert bundle["compiled"]["library"] is None
+        assert bundle["compiled"]["reason"].startswith("categorical feature(s) sex: treelite does not reproduce")
+        assert models.load_compiled(folder) is None
     schema = schema_mod.load(folder / "schema.json")
     assert bundle["features"] == schema.feature_names
     assert (
@@ -70,10 +82,13 @@ def test_same_seed_same_model(job, trained):
     test = schema_mod.read_csv(
         trained[job.problem_type]["test_csv"], schema_mod.load(contract.channel("train") / "schema.json")
     )
+    compiled = contract.model_dir() / models.COMPILED_FILE
     assert train.main() == 0
     first = models.predict(models.load(contract.model_dir()), test)
+    first_compiled = compiled.read_bytes() if compiled.exists() else None
     assert train.main() == 0
     assert np.array_equal(models.predict(models.load(contract.model_dir()), test), first)
+    assert (compiled.read_bytes() if compiled.exists() else None) == first_compiled
 
 
 @pytest.mark.parametrize(
@@ -107,6 +122,34 @@ def test_bad_training_data_fails_before_fitting(ml_root, trained, problem, steps
     assert "missing column(s) 'mean_area'" in contract.failure_file().read_text()
     assert not contract.model_dir().exists() or not list(contract.model_dir().iterdir())
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("converter raises", "treelite could not convert the model (RuntimeError: converter broke)"),
+        ("predictions differ", "treelite's predictions differ from the estimator's by "),
+    ],
+)
+def test_no_compiled_predictor_does_not_fail_training(
+    ml_root, trained, problem, steps, monkeypatch, capsys, fault, reason
+):
+    problem("binary_classification")
+    steps.stage_training(ml_root, trained["binary_classification"]["processed"])
+    if fault == "converter raises":
+
+        def broken(bundle):
+            raise RuntimeError("[12:34:56] converter broke\nat line 3")
+
+        monkeypatch.setattr(models, "_treelite_model", broken)
+    else:
+        monkeypatch.setattr(models, "COMPILED_TOLERANCE", -1.0)  # no difference is small enough
+    assert train.main() == 0
+    folder = contract.model_dir()
+    assert {p.name for p in folder.iterdir()} == MODEL_FILES
+    record = models.load(folder)["compiled"]
+    assert record["library"] is None and record["reason"].startswith(reason)
+    assert f"train: no compiled predictor: {reason}" in capsys.readouterr().err
 
 
 def test_missing_channel_fails(ml_root, problem):
@@ -166,3 +209,33 @@ def test_resolve_types_values_like_the_defaults():
 def test_unknown_framework_is_refused():
     with pytest.raises(ValueError, match="unknown framework 'torch': this repository was generated for"):
         models.resolve("torch", "regression", {})
+
+
+# --- predict_array: the server's hot path gives predict's scores -------------------------------------------
+
+
+@pytest.mark.parametrize("problem_type", models.PROBLEM_TYPES)
+def test_predict_array_gives_the_scores_of_predict(trained, problem_type):
+    run = trained[problem_type]
+    folder = run["model_dir"]
+    bundle, compiled = models.load(folder), models.load_compiled(folder)
+    assert (compiled is not None) == COMPILED[problem_type]
+    test = schema_mod.read_csv(run["test_csv"], schema_mod.load(folder / "schema.json"))[bundle["features"]]
+    for i, name in enumerate(bundle["features"]):  # a missing value in every feature, numeric or categorical
+        test.loc[test.index[i], name] = np.nan
+    expected = models.predict(bundle, test)
+    X = models.to_array(bundle, test)
+    many = np.tile(X, (models.COMPILED_MAX_ROWS // len(X) + 1, 1))  # past COMPILED_MAX_ROWS: the estimator
+    # Threads limited once, as the server does (predict_array leaves it to the caller)
+    with threadpool_limits(limits=models.THREADS), warnings.catch_warnings():
+        warnings.simplefilter("error")  # none per call (scikit-learn's feature-name check would warn on arrays)
+        one_by_one = np.concatenate([models.predict_array(bundle, compiled, X[i : i + 1]) for i in range(len(X))])
+        by_estimator = models.predict_array(bundle, None, X)
+        batch = models.predict_array(bundle, compiled, many)
+    assert one_by_one.dtype == np.float64 and one_by_one.shape == expected.shape
+    tolerance = models.COMPILED_TOLERANCE * max(1.0, float(np.max(np.abs(expected))))
+    assert np.max(np.abs(one_by_one - expected)) <= tolerance
+    assert np.array_equal(by_estimator, expected)
+    assert np.array_equal(batch, np.tile(expected, len(many) // len(X)))
+    with pytest.raises(ValueError, match=rf"expected an array of shape \(rows, {len(bundle['features'])}\)"):
+        models.predict_array(bundle, compiled, X[:, 1:])

@@ -128,8 +128,9 @@ def show_settings(project: Project, env: str | None, key: str | None, backend: b
     if (key or backend) and env is None:
         raise UsageError("--get and --backend need --env")
     if backend and env:
-        lines = [f"{name} = {json.dumps(value)}" for name, value in current.backend_config(env).items()]
-        click.echo("\n".join([*lines, "use_lockfile = true", "encrypt      = true"]))
+        from .deployment import terraform
+
+        click.echo(terraform.backend_config(current, env), nl=False)
         return
     if key and env:
         names = current.names(env)
@@ -587,7 +588,7 @@ def _summary(entry: dict) -> str:
     content = signature.get("payload") if isinstance(signature, dict) else None
     if isinstance(content, dict):
         return f"{content.get('printed_name')} ({content.get('meaning')}) {details.get('decision', '')}".strip()
-    for key in ("reason", "step", "status", "sha256"):
+    for key in ("reason", "step", "status", "cause", "sha256"):
         if key in details:
             return f"{key}={str(details[key])[:60]}"
     return ""
@@ -597,7 +598,7 @@ def _row(seq: int, entry: dict | None, problem: str) -> str:
     if entry is None:
         return f"{seq:>5}  UNREADABLE: {problem or 'deleted'} (run `audit verify`)"
     line = (
-        f"{seq:>5}  {entry['time'][:19]}Z  {entry['action']:<20} {_short(entry['actor']):<45} "
+        f"{seq:>5}  {entry['time'][:19]}Z  {entry['action']:<22} {_short(entry['actor']):<45} "
         f"{_short(entry['subject'])}  {_summary(entry)}"
     )
     return _printable(line.rstrip())
@@ -626,7 +627,7 @@ def audit_show(
     if not rows:
         click.echo(f"the audit trail of {project.settings.slug} in {env} is empty")
         return
-    click.echo(f"{'seq':>5}  {'time (UTC)':<20} {'action':<20} {'actor':<45} subject")
+    click.echo(f"{'seq':>5}  {'time (UTC)':<20} {'action':<22} {'actor':<45} subject")
     for seq, entry, problem in rows:
         click.echo(_row(seq, entry, problem))
 
@@ -810,6 +811,260 @@ def report(
         click.echo(f"Recorded:   audit entry {done.audit_seq}")
     for note in done.notes:
         click.echo(f"note: {note}", err=True)
+
+
+# --- deployment: the SageMaker endpoint (Terraform) or the local server -------------------------------------------
+
+local_target_option = click.option(
+    "--local",
+    "to_local",
+    is_flag=True,
+    help="The local server on this machine (.mlops/serving/<env>) instead of the SageMaker endpoint.",
+)
+port_option = click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8080,
+    show_default=True,
+    help="Port of the local server when it starts (a running one keeps its port).",
+)
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Local server processes when it starts (default: one per core).",
+)
+plan_only_option = click.option(
+    "--plan-only",
+    is_flag=True,
+    help="Check and write the Terraform plan (build/<env>.tfplan, .tfplan.json for CI to show), apply nothing.",
+)
+apply_plan_option = click.option(
+    "--apply-plan",
+    is_flag=True,
+    help="Check again, then apply the plan --plan-only saved (build/<env>.tfplan) without planning again; refused "
+    "unless its model_package_arn is the verified package.",
+)
+
+
+def _deploy(
+    project: Project,
+    kind: str,
+    env: str,
+    to_local: bool,
+    plan_only: bool,
+    apply_plan: bool,
+    port: int,
+    workers: int | None,
+    key_files: tuple[Path, ...],
+    offline: bool,
+    emulated: bool,
+    profile: str | None,
+) -> None:
+    """Run a deployment or rollback and print where it went."""
+    from .deployment import deploy, terraform
+
+    if emulated and not to_local:
+        raise UsageError(
+            f"{kind} to the SageMaker endpoint takes the package from the registry on AWS: add --aws "
+            "(or --local to serve on this machine)"
+        )
+    request = deploy.Request(
+        env=env,
+        target=deploy.LOCAL if to_local else deploy.AWS,
+        kind=kind,
+        root=project.root,
+        local_dir=project.local_dir,
+        port=port,
+        workers=workers,
+        plan_only=plan_only,
+        apply_plan=apply_plan,
+    )
+    done = deploy.run(
+        lambda: _governance(project, env, emulated, profile),
+        lambda gov: _trusted_keys(gov, key_files, offline),
+        request,
+    )
+    cli = _command(project.settings.slug)
+    if not done.applied:
+        click.echo(f"Planned:  {done.package_arn} for {env}; nothing applied")
+        click.echo(f"Plan:     {terraform.plan_file(env)} (JSON: {terraform.plan_json(env)})")
+        click.echo(f"Apply:    {cli} {kind} --env {env} --aws --apply-plan")
+        return
+    where = "the local server" if to_local else f"endpoint {project.settings.resource_name(env)}"
+    click.echo(f"{'Deployed' if kind == deploy.DEPLOY else 'Rolled back to'}: {done.package_arn} on {where} ({env})")
+    click.echo(f"Previous: {done.previous or 'none'}")
+    if done.server:
+        click.echo(f"Serving:  {done.server.url} (pid {done.server.pid})")
+    click.echo(f"Next:     {cli} endpoint invoke --env {env}{' --local' if to_local else ''} --file rows.csv")
+
+
+@main.command("deploy")
+@env_option
+@local_target_option
+@plan_only_option
+@apply_plan_option
+@port_option
+@workers_option
+@public_key_option
+@offline_option
+@emulator_option
+@profile_option
+@pass_project
+def deploy_command(
+    project: Project,
+    env: str,
+    to_local: bool,
+    plan_only: bool,
+    apply_plan: bool,
+    port: int,
+    workers: int | None,
+    key_files: tuple[Path, ...],
+    offline: bool,
+    emulated: bool,
+    profile: str | None,
+) -> None:
+    """Deploy the newest Approved package of ENV to the SageMaker endpoint (--aws) or the local server (--local).
+
+    Refused, recorded as deployment.refused and exit 1, when its approval signature does not verify (artifact
+    re-hashed), the audit trail does not verify or lacks the approval, or its metric misses the gate. On AWS it
+    plans terraform/ with the package ARN (build/<env>.tfplan), applies that plan (SageMaker shifts traffic
+    blue/green and rolls back on an alarm) and checks that the endpoint serves the package. --plan-only stops
+    after the plan; --apply-plan then checks again and applies that saved plan, not a fresh one, once its
+    model_package_arn is the verified package. Locally it starts the server, or hot-swaps the running one.
+    """
+    _deploy(
+        project, "deploy", env, to_local, plan_only, apply_plan, port, workers, key_files, offline, emulated, profile
+    )
+
+
+@main.command("rollback")
+@env_option
+@local_target_option
+@plan_only_option
+@apply_plan_option
+@port_option
+@workers_option
+@public_key_option
+@offline_option
+@emulator_option
+@profile_option
+@pass_project
+def rollback_command(
+    project: Project,
+    env: str,
+    to_local: bool,
+    plan_only: bool,
+    apply_plan: bool,
+    port: int,
+    workers: int | None,
+    key_files: tuple[Path, ...],
+    offline: bool,
+    emulated: bool,
+    profile: str | None,
+) -> None:
+    """Return ENV's endpoint (--aws) or local server (--local) to the package it served before, as deploy does.
+
+    The earlier package comes from the audit trail and must still be Approved and pass every deploy check.
+    """
+    _deploy(
+        project, "rollback", env, to_local, plan_only, apply_plan, port, workers, key_files, offline, emulated, profile
+    )
+
+
+@main.group()
+def endpoint() -> None:
+    """The model's endpoint in an environment, or the local server (--local): invoke, status, stop."""
+
+
+def _local_server(project: Project, env: str):
+    from .deployment import local
+    from .serving import control
+
+    return control.status(local.state_dir(project.local_dir, env))
+
+
+@endpoint.command("invoke")
+@env_option
+@local_target_option
+@click.option(
+    "--file",
+    "rows_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Rows to score: CSV without a header, features in schema order (JSON with --content-type).",
+)
+@click.option(
+    "--content-type", type=click.Choice(["text/csv", "application/json"]), default="text/csv", show_default=True
+)
+@profile_option
+@pass_project
+def endpoint_invoke(
+    project: Project, env: str, to_local: bool, rows_file: Path, content_type: str, profile: str | None
+) -> None:
+    """Send the rows of --file and print one prediction per line (exit 1 unless one came back per row)."""
+    from .deployment import endpoint as sagemaker_endpoint
+    from .deployment import invoke
+    from .pipeline.local import emulator
+
+    body = invoke.read_body(rows_file)
+    if to_local:
+        server = _local_server(project, env)
+        if server is None:
+            raise UsageError(f"no local server runs for {env}: `{project.settings.slug} deploy --local --env {env}`")
+        answer = invoke.post(server.url, body, content_type)
+    else:
+        cfg = project.settings
+        with emulator.aws(cfg.region, profile) as aws:
+            runtime = aws.client("sagemaker-runtime")
+            answer = sagemaker_endpoint.invoke(runtime, cfg.resource_name(env), body, content_type)
+    for value in invoke.predictions(answer, invoke.row_count(body, content_type)):
+        click.echo(json.dumps(value))
+
+
+@endpoint.command("status")
+@env_option
+@local_target_option
+@profile_option
+@pass_project
+def endpoint_status(project: Project, env: str, to_local: bool, profile: str | None) -> None:
+    """Show what the endpoint (or the local server) of ENV serves, and SageMaker's failure reason if any."""
+    from .deployment import endpoint as sagemaker_endpoint
+    from .pipeline.local import emulator
+
+    if to_local:
+        server = _local_server(project, env)
+        if server is None:
+            click.echo(f"no local server runs for {env}")
+            return
+        serving = server.version or "(workers are loading or disagree)"
+        click.echo(f"local server of {env}: {server.url} (pid {server.pid}) serves {serving}")
+        return
+    cfg = project.settings
+    name = cfg.resource_name(env)
+    with emulator.aws(cfg.region, profile) as aws:
+        found = sagemaker_endpoint.describe(aws.client("sagemaker"), name)
+    if found is None:
+        click.echo(f"endpoint {name} does not exist: nothing was deployed to {env} yet")
+        return
+    click.echo(f"endpoint {name}: {found.status}")
+    click.echo(f"  serves:        {found.package_arn or found.note}")
+    click.echo(f"  configuration: {found.config}")
+    if found.failure:
+        click.echo(f"  SageMaker:     {found.failure}")
+
+
+@endpoint.command("stop")
+@env_option
+@click.option("--local", "to_local", is_flag=True, required=True, help="The local server (the only one stopped here).")
+@pass_project
+def endpoint_stop(project: Project, env: str, to_local: bool) -> None:
+    """Stop the local server of ENV: in-flight requests finish and captured data is flushed."""
+    from .deployment import local
+    from .serving import control
+
+    stopped = control.stop(local.state_dir(project.local_dir, env))
+    click.echo(f"stopped the local server of {env}" if stopped else f"no local server runs for {env}")
 
 
 @main.group()

@@ -3,7 +3,9 @@
 Reads /opt/ml/processing/input/model/model.tar.gz (the training job's packed model folder) and
 /opt/ml/processing/input/test/test.csv; writes evaluation.json in SageMaker's model-quality form, the
 plots, and the model's drift baseline (the model package registers it from here) to
-/opt/ml/processing/output/evaluation/.
+/opt/ml/processing/output/evaluation/. evaluation.json's ``compiled_predictor`` section proves the archive's
+compiled predictor (which the server prefers) gives the fitted model's predictions on the test split; when it
+does not, the step fails, so the model is never registered.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from . import contract, metrics, models, plots
 from .data import schema as schema_mod
 
 MODEL_ARCHIVE = "model.tar.gz"
+COMPILED_SECTION = "compiled_predictor"
 
 
 def unpack(archive: Path, dest: Path) -> Path:
@@ -48,6 +51,32 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def check_compiled(model_dir: Path, bundle: dict, features, scores) -> dict:
+    """evaluation.json's compiled_predictor section: the library and how far it is from ``scores``, or why none."""
+    name = models.COMPILED_FILE
+    record = bundle.get("compiled") or {}
+    try:
+        compiled = models.load_compiled(model_dir)
+        if compiled is None:
+            if record.get("library"):
+                raise contract.StepError(
+                    f"model.joblib records a compiled predictor, but the model archive holds no {name}. "
+                    "Fix: evaluate the training job's model.tar.gz as it was written."
+                )
+            return {"library": None, "reason": record.get("reason", f"the model archive holds no {name}")}
+        section = models.compare_compiled(bundle, compiled, features, scores)
+    except ValueError as exc:  # not a treelite model, or not one of this model's shape
+        raise contract.StepError(str(exc)) from exc
+    if not section["max_abs_difference"] <= section["tolerance"]:  # NaN fails too
+        raise contract.StepError(
+            f"the compiled predictor {name} does not give the fitted model's predictions: max abs difference "
+            f"{section['max_abs_difference']:.3g} on {section['rows']} test rows, "
+            f"tolerance {section['tolerance']:.3g}. "
+            f"Fix: retrain; the archive's {name} must be the one train wrote with its model.joblib."
+        )
+    return section
+
+
 def run() -> dict:
     out = contract.processing_output("evaluation")
     archive = contract.processing_input("model") / MODEL_ARCHIVE
@@ -58,7 +87,9 @@ def run() -> dict:
         test = schema_mod.read_csv(_test_file(contract.processing_input("test")), schema)
         y_true = test[schema.target.name].to_numpy()
         scores = models.predict(bundle, test[schema.feature_names])
+        compiled = check_compiled(model_dir, bundle, test[schema.feature_names], scores)
         report = metrics.report(bundle["problem_type"], y_true, scores)
+        report[COMPILED_SECTION] = compiled
         report[contract.ARTIFACT_SECTION] = {"sha256": file_sha256(archive), "bytes": archive.stat().st_size}
         out.mkdir(parents=True, exist_ok=True)
         with contract.all_or_nothing(out):

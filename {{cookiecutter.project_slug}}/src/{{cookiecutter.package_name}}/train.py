@@ -1,8 +1,9 @@
 """Train (a SageMaker Training job): fit the model and write it with its schema and drift baseline.
 
 Reads the ``train`` and ``validation`` channels (CSV plus the schema.json preprocess put in train/)
-and the job's hyperparameters; writes model.joblib, schema.json, baseline.json and the resolved
-hyperparameters.json to the model folder, then prints one line, ``validation:<metric>=<value>``, that
+and the job's hyperparameters; writes model.joblib, schema.json, baseline.json, the resolved
+hyperparameters.json and, when treelite reproduces the model on the validation split, the compiled predictor
+model.treelite to the model folder, then prints one line, ``validation:<metric>=<value>``, that
 hyperparameter tuning reads with the metric definition's regex. On failure the reason goes to
 /opt/ml/output/failure and the job exits 1.
 
@@ -62,6 +63,7 @@ def run() -> dict:
     out = contract.model_dir()
     out.mkdir(parents=True, exist_ok=True)
     with contract.all_or_nothing(out):
+        bundle["compiled"] = models.export_compiled(bundle, out, validation[features], scores)
         models.save(bundle, out)
         shutil.copyfile(schema_path, out / schema_mod.SCHEMA_FILE)
         (out / contract.BASELINE_JSON).write_text(
@@ -71,6 +73,13 @@ def run() -> dict:
     print(
         f"train: {cfg.framework} {cfg.problem_type} on {len(train)} rows; validation "
         + ", ".join(f"{k}={v:.4f}" for k, v in values.items()),
+        file=sys.stderr,
+    )
+    compiled = bundle["compiled"]
+    print(
+        f"train: compiled predictor {models.COMPILED_FILE} ({compiled['library']} {compiled['version']})"
+        if compiled["library"]
+        else f"train: no compiled predictor: {compiled['reason']}",
         file=sys.stderr,
     )
     print(metrics.objective_line(cfg.metric.name, objective), flush=True)

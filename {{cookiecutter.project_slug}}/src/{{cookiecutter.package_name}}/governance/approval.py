@@ -63,6 +63,37 @@ def artifact_sha256(s3: Any, uri: str) -> str:
     return digest.hexdigest()
 
 
+def report_bytes(s3: Any, package: dict[str, Any]) -> bytes:
+    """The package's evaluation report as S3 holds it now (raises ClientError, ValueError when it cannot be read)."""
+    uri = registry.evaluation_uri(package)
+    if not uri:
+        raise ValueError("the package names no evaluation report (ModelMetrics.ModelQuality.Statistics)")
+    bucket, key = storage.split_uri(uri)
+    return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def parse_report(body: bytes) -> dict[str, Any] | None:
+    """An evaluation report's JSON object, or None when the bytes hold none."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def signed_report(s3: Any, package: dict[str, Any], evaluation_sha256: str) -> dict[str, Any] | None:
+    """The evaluation report, read once and parsed from the very bytes whose SHA-256 is checked against the signed
+    one: the metric gate judges exactly what the steward signed. Raises ApprovalInvalid when it changed."""
+    arn = package.get("ModelPackageArn", "?")
+    try:
+        body = report_bytes(s3, package)
+    except (ClientError, BotoCoreError, ValueError) as exc:
+        raise ApprovalInvalid(f"{arn}: the evaluation report cannot be read to hash it ({exc})") from exc
+    if not evaluation_sha256 or hashlib.sha256(body).hexdigest() != evaluation_sha256:
+        raise ApprovalInvalid(f"{arn}: the evaluation report changed after signing")
+    return parse_report(body)
+
+
 def model_data_url(package: dict[str, Any]) -> str | None:
     containers = package.get("InferenceSpecification", {}).get("Containers", [])
     return containers[0].get("ModelDataUrl") if containers else None
@@ -80,40 +111,46 @@ def _checks(
     meaning: str | None,
     decision: str,
     reason: str | None,
-) -> tuple[str | None, str, str]:
-    """(why refused or None, model sha256 recomputed, dataset sha256) for a decision on ``package``."""
+) -> tuple[str | None, str, str, str]:
+    """(why refused or None, model sha256 recomputed, evaluation report sha256, dataset sha256) for a decision."""
     lineage = _lineage(package)
     if not (name or "").strip():
-        return "the printed name of the signer is missing (--name)", "", ""
+        return "the printed name of the signer is missing (--name)", "", "", ""
     if len(name or "") > MAX_NAME or not (name or "").isprintable():
-        return f"the printed name must be at most {MAX_NAME} printable characters", "", ""
+        return f"the printed name must be at most {MAX_NAME} printable characters", "", "", ""
     if not meaning:
-        return f"the meaning of the signature is missing (--meaning {'|'.join(signatures.MEANINGS)})", "", ""
+        return f"the meaning of the signature is missing (--meaning {'|'.join(signatures.MEANINGS)})", "", "", ""
     if meaning not in signatures.MEANINGS:
-        return f"the meaning {meaning!r} is not one of {', '.join(signatures.MEANINGS)}", "", ""
+        return f"the meaning {meaning!r} is not one of {', '.join(signatures.MEANINGS)}", "", "", ""
     if decision == "rejected" and not (reason or "").strip():
-        return "a rejection needs a reason (--reason)", "", ""
+        return "a rejection needs a reason (--reason)", "", "", ""
     if reason and (len(reason) > MAX_REASON or not reason.isprintable()):
-        return f"the reason must be at most {MAX_REASON} printable characters", "", ""
+        return f"the reason must be at most {MAX_REASON} printable characters", "", "", ""
     status = package.get("ModelApprovalStatus")
     if status != PENDING:
-        return f"the package is {status}, not {PENDING}", "", ""
+        return f"the package is {status}, not {PENDING}", "", "", ""
     registered_by = lineage.get("registered-by", "")
     if not registered_by:
         return (
             "the package does not record who registered it (registered-by): self-approval cannot be ruled out",
             "",
             "",
+            "",
         )
     registrars = {principal(registered_by)} | {principal(actor) for actor in _registered_by_trail(gov, package)}
     if principal(identity) in registrars:
-        return f"self-approval: {identity} is the identity that registered the package", "", ""
-    report = registry.evaluation_report(gov.client("s3"), package)
+        return f"self-approval: {identity} is the identity that registered the package", "", "", ""
+    try:
+        report_body = report_bytes(gov.client("s3"), package)
+    except (ClientError, BotoCoreError, ValueError):
+        report_body = b""  # no report: reported below as no metric gate result
+    report = parse_report(report_body)
     value = metrics.json_path(gov.cfg.problem_type, gov.cfg.metric.name)
     measured = registry.metric_value(report, value)
     if measured is None:
         return (
             f"the package's evaluation report holds no {gov.cfg.metric.name}: the metric gate result is missing",
+            "",
             "",
             "",
         )
@@ -123,21 +160,23 @@ def _checks(
             f"threshold {gov.cfg.metric.threshold:g})",
             "",
             "",
+            "",
         )
     registered_sha = lineage.get("model-sha256", "")
     uri = model_data_url(package)
     if not registered_sha or not uri:
-        return "the package records no model artifact SHA-256 (model-sha256) or no artifact", "", ""
+        return "the package records no model artifact SHA-256 (model-sha256) or no artifact", "", "", ""
     try:
         now_sha = artifact_sha256(gov.client("s3"), uri)
     except (ClientError, BotoCoreError, ValueError) as exc:
-        return f"the model artifact {uri} cannot be read to hash it ({exc})", "", ""
+        return f"the model artifact {uri} cannot be read to hash it ({exc})", "", "", ""
     if now_sha != registered_sha:
-        return f"the model artifact's SHA-256 is {now_sha[:16]}..., the registered one {registered_sha[:16]}...", "", ""
+        why = f"the model artifact's SHA-256 is {now_sha[:16]}..., the registered one {registered_sha[:16]}..."
+        return why, "", "", ""
     dataset_sha = lineage.get("dataset-sha256", "")
     if not dataset_sha:
-        return "the package's lineage has no dataset-sha256", "", ""
-    return None, now_sha, dataset_sha
+        return "the package's lineage has no dataset-sha256", "", "", ""
+    return None, now_sha, hashlib.sha256(report_body).hexdigest(), dataset_sha
 
 
 def _since_registration(package: dict[str, Any]) -> str:
@@ -206,7 +245,9 @@ def decide(
     except MlopsError as exc:
         raise _refuse(gov, ref, identity, str(exc), attempt) from exc
     arn = package["ModelPackageArn"]
-    why, model_sha, dataset_sha = _checks(gov, package, identity, printed_name, meaning, decision, reason)
+    why, model_sha, evaluation_sha, dataset_sha = _checks(
+        gov, package, identity, printed_name, meaning, decision, reason
+    )
     if why:
         raise _refuse(gov, arn, identity, why, attempt)
 
@@ -214,6 +255,7 @@ def decide(
     content = signatures.payload(
         package_arn=arn,
         model_sha256=model_sha,
+        evaluation_sha256=evaluation_sha,
         dataset_sha256=dataset_sha,
         printed_name=(printed_name or "").strip(),
         identity=identity,
@@ -297,10 +339,12 @@ def approval_signature(package: dict[str, Any]) -> signatures.Signature:
 
 def verify_approval(package: dict[str, Any], *, trusted: set[str], s3: Any | None = None) -> signatures.Signature:
     """The checks a deployment runs: Approved, signed for this package, artifact and data, by someone other than
-    the registrar, with a trusted key. Raises ApprovalInvalid with the reason.
+    the registrar, with a trusted key, and (with ``s3``) the evaluation report unchanged since signing. Raises
+    ApprovalInvalid with the reason.
 
     ``trusted``: fingerprints of the accepted signing keys (``signatures.fingerprint`` of KMS GetPublicKey, or of
-    a key file): the key recorded in the package is never trusted on its own. ``s3``: re-hash the artifact now.
+    a key file): the key recorded in the package is never trusted on its own. ``s3``: re-hash the artifact and the
+    evaluation report now.
     """
     arn = package.get("ModelPackageArn", "?")
     if package.get("ModelApprovalStatus") != "Approved":
@@ -323,4 +367,6 @@ def verify_approval(package: dict[str, Any], *, trusted: set[str], s3: Any | Non
     uri = model_data_url(package)
     if s3 is not None and uri and artifact_sha256(s3, uri) != content.get("model_sha256"):
         raise ApprovalInvalid(f"{arn}: the artifact {uri} is not the one that was signed")
+    if s3 is not None:
+        signed_report(s3, package, str(content.get("evaluation_sha256") or ""))
     return signed

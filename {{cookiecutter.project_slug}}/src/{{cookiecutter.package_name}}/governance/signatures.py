@@ -1,8 +1,10 @@
 """Electronic signatures (21 CFR Part 11 §11.50, §11.70): what is signed, signing with KMS, offline verification.
 
 The signed payload is the RFC 8785 canonical JSON of the package ARN, the model artifact's SHA-256 (recomputed
-from S3 when signing), the data set's SHA-256 from the lineage, the signer's printed name and identity (STS), the
-meaning, the decision (so a rejection can never be replayed as an approval) and the UTC time taken by the system.
+from S3 when signing), the evaluation report's SHA-256 (hashed from its bytes in S3 when signing: the metric
+gate a deployment checks reads exactly those bytes), the data set's SHA-256 from the lineage, the signer's
+printed name and identity (STS), the meaning, the decision (so a rejection can never be replayed as an
+approval) and the UTC time taken by the system.
 KMS signs it with the model's asymmetric key (ECC_NIST_P256, ECDSA_SHA_256); anyone verifies it offline from the
 public key with ``cryptography``. A signature record carries the payload, the signature, the key id and the
 public key (DER, base64), so signatures made with a key that was later replaced still verify.
@@ -32,6 +34,7 @@ DECISIONS = ("approved", "rejected")
 PAYLOAD_FIELDS = (
     "package_arn",
     "model_sha256",
+    "evaluation_sha256",
     "dataset_sha256",
     "printed_name",
     "identity",
@@ -68,6 +71,7 @@ def payload(
     *,
     package_arn: str,
     model_sha256: str,
+    evaluation_sha256: str,
     dataset_sha256: str,
     printed_name: str,
     identity: str,
@@ -79,6 +83,7 @@ def payload(
     out = {
         "package_arn": package_arn,
         "model_sha256": model_sha256,
+        "evaluation_sha256": evaluation_sha256,
         "dataset_sha256": dataset_sha256,
         "printed_name": printed_name,
         "identity": identity,

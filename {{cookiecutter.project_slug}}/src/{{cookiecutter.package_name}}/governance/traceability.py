@@ -97,12 +97,7 @@ _IDP = Evidence(
     "procedural: the organisation's identity provider (SSO) controls, outside this repository; add this file "
     "(or a reference to the IdP's validation) to satisfy it",
 )
-_NOT_DEPLOYED = Evidence(
-    "audit",
-    "deployment.started",
-    "recorded by the deploy job after it verifies the approval signature; the deploy job is not built yet",
-    scope="any",
-)
+_DEPLOYMENTS = "tests/test_deployment.py"
 
 ROWS: tuple[Row, ...] = (
     Row(
@@ -386,10 +381,25 @@ ROWS: tuple[Row, ...] = (
                 "the check a deployment runs",
                 contains="def verify_approval",
             ),
+            Evidence(
+                "file",
+                "{src}/deployment/candidates.py",
+                "`deploy` and `rollback` call it with the artifact re-hashed, then check the trail and the metric gate",
+                contains="approval.verify_approval",
+            ),
             Evidence("terraform", "events.tf:aws_cloudwatch_event_rule.approved", "an approval starts the deployment"),
-            _NOT_DEPLOYED,
+            Evidence(
+                "test",
+                f"{_DEPLOYMENTS}::test_deploy_refuses",
+                "unapproved, unsigned, re-signed, changed-artifact and below-gate packages are refused and recorded",
+            ),
+            Evidence(
+                "audit",
+                "deployment.started|deployment.refused",
+                "this model's deployments go through the gate: each is recorded as started or refused",
+                scope="any",
+            ),
         ),
-        "Missing until the deploy job (serving) lands and records its deployments.",
     ),
     Row(
         "LC-drift",
@@ -414,7 +424,8 @@ ROWS: tuple[Row, ...] = (
     Row(
         "LC-rollback",
         "lifecycle",
-        "Rollback: CloudWatch alarms roll a deployment back (SageMaker deployment guardrails)",
+        "Rollback: CloudWatch alarms roll a deployment back (SageMaker deployment guardrails), the deployment records "
+        "it, and `rollback` returns to the previous approved package",
         (
             Evidence("terraform", "sagemaker.tf:aws_sagemaker_endpoint.this"),
             Evidence("file", "terraform/sagemaker.tf", "alarm rollback", contains="auto_rollback_configuration"),
@@ -425,9 +436,21 @@ ROWS: tuple[Row, ...] = (
                 "terraform/tests/model.tftest.hcl::deploy_approved_model",
                 "terraform test asserts the rollback alarms; counts when its result is in the JUnit XML",
             ),
-            _NOT_DEPLOYED,
+            Evidence(
+                "file",
+                "{src}/deployment/endpoint.py",
+                "after the apply, `deploy` asks the endpoint what it serves and records an alarm rollback",
+                contains="rolled the deployment back",
+            ),
+            Evidence("test", f"{_DEPLOYMENTS}::test_the_endpoint_check_tells_an_alarm_rollback_from_a_deployment"),
+            Evidence("test", f"{_DEPLOYMENTS}::test_rollback_restores_the_previous_version"),
+            Evidence(
+                "audit",
+                "deployment.finished",
+                "this model's deployments are recorded with their outcome (an alarm rollback as failed)",
+                scope="any",
+            ),
         ),
-        "Missing until deployments go through the deploy job (serving).",
     ),
 )
 

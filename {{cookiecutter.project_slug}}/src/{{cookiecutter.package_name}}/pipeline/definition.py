@@ -85,9 +85,9 @@ with _offline():
     from sagemaker.workflow.steps import ProcessingStep, TrainingStep, TuningStep
 
 
-# What the image's `serve` program accepts and answers (see the serve module).
+# What the image's `serve` program accepts and answers (serving/payload.py; a test keeps them equal).
 CONTENT_TYPES = ["text/csv", "application/json"]
-RESPONSE_TYPES = ["application/json"]
+RESPONSE_TYPES = ["application/json", "text/csv"]
 RANGE_TYPES = {"continuous": ContinuousParameter, "integer": IntegerParameter}
 
 
