@@ -14,7 +14,6 @@ import tarfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -42,8 +41,8 @@ def model(trained, tmp_path_factory):
     run = trained[settings.load().problem_type]
     folder = tmp_path_factory.mktemp("deployment")
     archive = jobs.pack(run["model_dir"], folder / "model.tar.gz").read_bytes()
-    features = schema_mod.load(run["model_dir"] / "schema.json").feature_names
-    test = pd.read_csv(run["test_csv"])[features].head(5)
+    schema = schema_mod.load(run["model_dir"] / "schema.json")
+    test = schema_mod.read_csv(run["test_csv"], schema)[schema.feature_names].head(5)  # categories typed
     rows = folder / "rows.csv"
     test.to_csv(rows, header=False, index=False)
     expected = models.predict(models.load(run["model_dir"]), test)

@@ -166,6 +166,31 @@ def test_stop_is_graceful_and_flushes_the_capture(model, state, tmp_path: Path):
     assert sorted(r["eventMetadata"]["inferenceId"] for r in lines) == sorted(ids)
 
 
+def test_a_request_in_flight_at_sigterm_is_answered(model, state):
+    """Half a body is on the wire when the stop begins; the rest follows and the answer still comes."""
+    model_dir, rows = model
+    port = _free_port()
+    control.deploy(state, model_dir, version="v1", port=port, workers=1)
+    body = rows * 200
+    head = f"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: {len(body)}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(head.encode() + body[: len(body) // 2])
+        time.sleep(0.3)  # the server has begun reading this request
+        stopping = threading.Thread(target=control.stop, args=(state,))
+        stopping.start()
+        time.sleep(0.5)  # SIGTERM delivered: no new connections, this one is in flight
+        sock.sendall(body[len(body) // 2 :])
+        reply = b""
+        while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        stopping.join(30)
+    assert reply.startswith(b"HTTP/1.1 200") and len(json.loads(reply.partition(b"\r\n\r\n")[2])["predictions"]) == 400
+    assert control.status(state) is None
+
+
 def test_a_server_that_cannot_start_says_why(model, state):
     model_dir, _ = model
     with socket.socket() as busy:
