@@ -33,6 +33,14 @@ def model(trained):
     return run["model_dir"], rows
 
 
+def _broken_copy(model_dir: Path, tmp_path: Path, name: str) -> Path:
+    """The model folder with one file replaced by bytes no loader accepts."""
+    broken = tmp_path / "broken"
+    shutil.copytree(model_dir, broken)
+    (broken / name).write_bytes(b"not a model")
+    return broken
+
+
 @pytest.fixture
 def state(tmp_path: Path):
     folder = tmp_path / "serving"
@@ -87,9 +95,7 @@ def test_ten_swaps_under_load_fail_no_request(model, state, tmp_path: Path):
 
 def test_a_version_that_does_not_load_is_refused_and_the_old_one_serves(model, state, tmp_path: Path):
     model_dir, _ = model
-    broken = tmp_path / "broken"
-    shutil.copytree(model_dir, broken)
-    (broken / "model.joblib").write_bytes(b"not a model")
+    broken = _broken_copy(model_dir, tmp_path, "model.joblib")
     port = _free_port()
     control.deploy(state, model_dir, version="good", port=port, workers=2)
     with pytest.raises(control.ServerError, match=r"cannot load model version 'bad'.*keeps serving good"):
@@ -101,9 +107,7 @@ def test_a_version_that_does_not_load_is_refused_and_the_old_one_serves(model, s
 def test_a_refusal_does_not_haunt_later_versions(model, state, tmp_path: Path):
     """Version labels that contain each other (package ARNs .../1 and .../10) and a refused earlier attempt."""
     model_dir, _ = model
-    broken = tmp_path / "broken"
-    shutil.copytree(model_dir, broken)
-    (broken / "model.joblib").write_bytes(b"not a model")
+    broken = _broken_copy(model_dir, tmp_path, "model.joblib")
     port = _free_port()
     control.deploy(state, model_dir, version="g/2", port=port, workers=2)
     with pytest.raises(control.ServerError):
@@ -123,9 +127,7 @@ def test_a_malformed_pointer_does_not_stop_hot_swap(model, state):
 
 def test_a_server_whose_first_version_fails_is_not_left_running(model, state, tmp_path: Path):
     model_dir, _ = model
-    broken = tmp_path / "broken"
-    shutil.copytree(model_dir, broken)
-    (broken / "schema.json").write_text("{}")
+    broken = _broken_copy(model_dir, tmp_path, "schema.json")
     with pytest.raises(control.ServerError, match="cannot load model version 'v1'"):
         control.deploy(state, broken, version="v1", port=_free_port(), workers=1, timeout=30)
     assert control.status(state) is None and not (state / control.STATE).exists()

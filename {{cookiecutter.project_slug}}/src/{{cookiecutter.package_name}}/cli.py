@@ -16,6 +16,7 @@ import shutil
 import sys
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -847,9 +848,20 @@ apply_plan_option = click.option(
 )
 
 
+def _deployment_options(command):
+    """The options deploy and rollback share, in the order --help lists them."""
+    for option in reversed(
+        (env_option, local_target_option, plan_only_option, apply_plan_option, port_option, workers_option,
+         public_key_option, offline_option, emulator_option, profile_option)
+    ):  # fmt: skip
+        command = option(command)
+    return command
+
+
 def _deploy(
     project: Project,
     kind: str,
+    *,
     env: str,
     to_local: bool,
     plan_only: bool,
@@ -900,30 +912,9 @@ def _deploy(
 
 
 @main.command("deploy")
-@env_option
-@local_target_option
-@plan_only_option
-@apply_plan_option
-@port_option
-@workers_option
-@public_key_option
-@offline_option
-@emulator_option
-@profile_option
+@_deployment_options
 @pass_project
-def deploy_command(
-    project: Project,
-    env: str,
-    to_local: bool,
-    plan_only: bool,
-    apply_plan: bool,
-    port: int,
-    workers: int | None,
-    key_files: tuple[Path, ...],
-    offline: bool,
-    emulated: bool,
-    profile: str | None,
-) -> None:
+def deploy_command(project: Project, **options: Any) -> None:
     """Deploy the newest Approved package of ENV to the SageMaker endpoint (--aws) or the local server (--local).
 
     Refused, recorded as deployment.refused and exit 1, when its approval signature does not verify (artifact
@@ -933,43 +924,18 @@ def deploy_command(
     after the plan; --apply-plan then checks again and applies that saved plan, not a fresh one, once its
     model_package_arn is the verified package. Locally it starts the server, or hot-swaps the running one.
     """
-    _deploy(
-        project, "deploy", env, to_local, plan_only, apply_plan, port, workers, key_files, offline, emulated, profile
-    )
+    _deploy(project, "deploy", **options)
 
 
 @main.command("rollback")
-@env_option
-@local_target_option
-@plan_only_option
-@apply_plan_option
-@port_option
-@workers_option
-@public_key_option
-@offline_option
-@emulator_option
-@profile_option
+@_deployment_options
 @pass_project
-def rollback_command(
-    project: Project,
-    env: str,
-    to_local: bool,
-    plan_only: bool,
-    apply_plan: bool,
-    port: int,
-    workers: int | None,
-    key_files: tuple[Path, ...],
-    offline: bool,
-    emulated: bool,
-    profile: str | None,
-) -> None:
+def rollback_command(project: Project, **options: Any) -> None:
     """Return ENV's endpoint (--aws) or local server (--local) to the package it served before, as deploy does.
 
     The earlier package comes from the audit trail and must still be Approved and pass every deploy check.
     """
-    _deploy(
-        project, "rollback", env, to_local, plan_only, apply_plan, port, workers, key_files, offline, emulated, profile
-    )
+    _deploy(project, "rollback", **options)
 
 
 @main.group()
