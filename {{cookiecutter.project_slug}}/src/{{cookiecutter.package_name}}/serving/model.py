@@ -170,9 +170,13 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Readers see the old file or the new one, never a part; on disk before it is renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        try:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        except BaseException:  # a full disk leaves no stray temporary file behind
+            os.unlink(handle.name)
+            raise
     os.replace(handle.name, path)
 
 
